@@ -7,7 +7,7 @@ import importlib
 import sys
 
 COMMAND_MODULES: list[str] = [
-    # "orchestration.reference.catalogues",  # drgdip catalogues
+    "orchestration.reference.catalogues",  # drgdip catalogues
     # "orchestration.demo.generator",        # drgdip generate
     # "orchestration.runner",                # drgdip demo / materialize
 ]
