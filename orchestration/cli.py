@@ -8,8 +8,9 @@ import sys
 
 COMMAND_MODULES: list[str] = [
     "orchestration.reference.catalogues",  # drgdip catalogues
-    # "orchestration.demo.generator",        # drgdip generate
+    "orchestration.demo.generator",  # drgdip generate
     # "orchestration.runner",                # drgdip demo / materialize
+    "orchestration.assets.ingestion",  # drgdip ingest
 ]
 
 
