@@ -62,7 +62,7 @@ class Settings:
             key = DEMO_PSEUDONYM_KEY
         return key.encode("utf-8")
 
-    def with_paths(self, root: Path) -> "Settings":
+    def with_paths(self, root: Path) -> Settings:
         """The same settings with every generated path under `root` (tests use a tmp dir)."""
         root = Path(root)
         return Settings(

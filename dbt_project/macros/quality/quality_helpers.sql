@@ -1,0 +1,23 @@
+{#- Helpers of the quality models (intermediate/quality, marts/quality). -#}
+
+{#- The year of the monthly partition being built, as an integer: policy parameters are per year. -#}
+{% macro quality_partition_year() -%}
+    cast(left({{ partition_month() }}, 4) as integer)
+{%- endmacro %}
+
+{#- One policy parameter of the partition's year (seeds/policy_parameters.csv) as a scalar
+    subquery. A missing parameter stops the run with a message naming it, rather than letting
+    every comparison with NULL pass silently. -#}
+{% macro policy_param(name, type='decimal(18,4)') -%}
+    coalesce(
+        (
+            select cast(max(pp.value) as {{ type }})
+            from {{ ref('policy_parameters') }} as pp
+            where pp.parameter = '{{ name }}'
+              and cast(pp.year as integer) = {{ quality_partition_year() }}
+        ),
+        error('policy parameter {{ name }} is missing for year ' || left({{ partition_month() }}, 4)
+              || ' in seeds/policy_parameters.csv')
+    )
+{%- endmacro %}
+

@@ -1,0 +1,39 @@
+{#- One row per settlement (setl_id): the latest delivered version, typed.
+    Partitioned by data month: a run for var('month') deletes and rebuilds exactly that month. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_partition() }}",
+) }}
+
+with
+
+rows_of_month as (
+    select * from {{ ref('base_raw__settlements') }}
+    where data_month = {{ partition_month() }}
+),
+
+final as (
+    select
+        setl_id,
+        mdtrt_id,
+        psn_no,
+        fixmedins_code,
+        insutype,
+        insu_admdvs,
+        setl_time,
+        medfee_sumamt,
+        hifp_pay,
+        psn_cash_pay,
+        data_month,
+        _landing_month,
+        _source_file,
+        _row_number,
+        _file_hash,
+        _loaded_at
+    from rows_of_month
+    where row_status = 'staged'
+)
+
+select * from final

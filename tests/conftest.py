@@ -1,0 +1,186 @@
+"""Shared fixtures: settings under a tmp dir, raw tables written by hand, a reference warehouse
+built once per session, and a tiny generated region.
+
+Runtime matters (the whole suite stays under 10 minutes on 2 shared cores): expensive things are
+built once per session and copied (`copy_warehouse`), never rebuilt per test.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration import interface
+from orchestration.config import Settings, load_settings
+
+HOSPITAL_A = "H37030300001"  # in seeds/hospitals.csv
+HOSPITAL_B = "H37030300002"  # in seeds/hospitals.csv
+UNKNOWN_HOSPITAL = "H99999999999"  # in no registry
+LOADED_AT = datetime(2024, 5, 1, 12, 0, 0)
+
+
+# --- settings and warehouse ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """The project's settings with every generated path under this test's tmp dir."""
+    return load_settings().with_paths(tmp_path)
+
+
+@pytest.fixture
+def warehouse(settings: Settings) -> Path:
+    """Path of this test's (not yet existing) DuckDB warehouse."""
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    return settings.warehouse
+
+
+def copy_warehouse(source: Path, target: Path) -> Path:
+    """Reuse a built warehouse: copy the DuckDB file (no connection may be open on it)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    return target
+
+
+# --- raw tables by hand (the raw contract: interface fields as VARCHAR, then lineage) ------------
+
+
+def create_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """The raw tables exactly as ingestion creates them."""
+    from orchestration.assets.ingestion import ensure_raw_schema
+
+    ensure_raw_schema(con)
+
+
+def stored_column(field: interface.Field) -> str:
+    return f"{field.name}_hmac" if field.personal else field.name
+
+
+def write_raw_file(
+    path: Path,
+    part: str,
+    rows: Iterable[Mapping[str, str | None]],
+    *,
+    landing_month: str,
+    hospital: str,
+    file_name: str | None = None,
+) -> int:
+    """Append `rows` to `raw.<part>` as if ingestion had loaded them from one landing file
+    `<landing_month>/<hospital>/<part>.csv` (row numbers 1..n). Rows are dicts by interface field
+    name; personal fields may be given by name (stored as a fake hash) or as `<name>_hmac`.
+    Fields left out are NULL. Returns the number of rows written."""
+    fields = interface.PARTS[part]
+    source_file = f"{landing_month}/{hospital}/{file_name or part + '.csv'}"
+    records = []
+    for number, row in enumerate(rows, 1):
+        unknown = set(row) - {f.name for f in fields} - {stored_column(f) for f in fields}
+        if unknown:
+            raise ValueError(f"{part} row {number}: not interface fields: {sorted(unknown)}")
+        values = []
+        for f in fields:
+            value = row.get(stored_column(f), row.get(f.name))
+            if f.personal and value is not None and stored_column(f) not in row:
+                value = hashlib.sha256(f"test-key:{value}".encode()).hexdigest()  # never the clear value
+            values.append(value)
+        records.append((*values, landing_month, source_file, number, f"sha256-{source_file}", LOADED_AT))
+    with duckdb.connect(str(path)) as con:
+        create_raw_schema(con)
+        if records:
+            placeholders = ", ".join("?" for _ in records[0])
+            con.executemany(f"insert into raw.{part} values ({placeholders})", records)
+    return len(records)
+
+
+@pytest.fixture
+def raw_writer(warehouse: Path) -> Callable[..., int]:
+    """`raw_writer(part, rows, landing_month=..., hospital=...)` appends one hand-built raw file."""
+
+    def write(part: str, rows, **kwargs) -> int:
+        return write_raw_file(warehouse, part, rows, **kwargs)
+
+    return write
+
+
+def make_list(
+    setl_id: str,
+    *,
+    hospital: str = HOSPITAL_A,
+    dscg: str = "2024-03-10 10:00:00",
+    dcla: str = "2024-03-12 09:00:00",
+    diagnoses: Iterable[str] = ("I21.0", "E11.9"),
+    **header_overrides: str | None,
+) -> dict[str, list[dict]]:
+    """One settlement and one upload of its settlement list: header, diagnoses (the first
+    principal), one procedure, two fee lines (amounts add up to the total)."""
+    settlement = {"setl_id": setl_id, "mdtrt_id": f"M{setl_id}", "psn_no": f"P{setl_id}", "fixmedins_code": hospital,
+                  "insutype": "310", "insu_admdvs": "370303", "setl_time": dscg,
+                  "medfee_sumamt": "1234.50", "hifp_pay": "900.00", "psn_cash_pay": "334.50"}
+    header = {"setl_id": setl_id, "mdtrt_id": f"M{setl_id}", "psn_no": f"P{setl_id}", "fixmedins_code": hospital,
+              "fixmedins_name": "测试医院", "medcasno": f"BA{setl_id}", "psn_name": "张三", "certno": "370303198001011234",
+              "gend": "1", "brdy": "1980-01-01", "age": "44", "insutype": "310", "insu_admdvs": "370303",
+              "ipt_med_type": "1", "adm_time": "2024-03-01 08:00:00", "dscg_time": dscg, "act_ipt_days": "9",
+              "dscg_way": "1", "hi_paymtd": "DRG", "medfee_sumamt": "1234.50", "hifp_pay": "900.00",
+              "dcla_time": dcla, **header_overrides}
+    line = {"setl_id": setl_id, "dcla_time": dcla}
+    diseinfo = [{**line, "diag_srt_no": str(n), "diag_code": code, "diag_name": f"诊断{n}",
+                 "maindiag_flag": "1" if n == 1 else "0", "adm_cond_type": "1"}
+                for n, code in enumerate(diagnoses, 1)]
+    oprninfo = [{**line, "oprn_srt_no": "1", "oprn_oprt_code": "36.06", "oprn_oprt_name": "冠状动脉支架置入",
+                 "oprn_oprt_type": "1", "oprn_oprt_date": "2024-03-02"}]
+    iteminfo = [{**line, "med_chrgitm": "01", "amt": "234.50"}, {**line, "med_chrgitm": "09", "amt": "1000.00"}]
+    return {"settlements": [settlement], "setlinfo": [header], "diseinfo": diseinfo,
+            "oprninfo": oprninfo, "iteminfo": iteminfo}
+
+
+# --- Dagster: resources and a reference warehouse built once ------------------------------------
+
+
+def dagster_resources(settings: Settings) -> dict:
+    from orchestration.resources import build_resources
+
+    return build_resources(settings)
+
+
+@pytest.fixture(scope="session")
+def reference_warehouse(tmp_path_factory) -> Path:
+    """A warehouse with the reference seeds loaded (through the Dagster seed asset) and empty raw
+    tables: the starting point of every staging test, copied, never modified."""
+    from dagster import materialize
+
+    from orchestration.assets.dbt import reference_seeds
+
+    settings = load_settings().with_paths(tmp_path_factory.mktemp("reference"))
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(settings.warehouse)) as con:
+        create_raw_schema(con)
+    result = materialize([reference_seeds], resources=dagster_resources(settings))
+    assert result.success
+    return settings.warehouse
+
+
+# --- a tiny generated region --------------------------------------------------------------------
+
+
+TINY_REGION_MONTHS = ("2024-02", "2024-03", "2024-04")
+
+
+@pytest.fixture(scope="session")
+def tiny_region(tmp_path_factory) -> Settings:
+    """A tiny demo region (4 hospitals, about 50 cases a month, Feb-Apr 2024, every row-level
+    defect kind at 3% so a few of each occur) generated once per session; returns settings whose
+    landing directory holds it (and `data_dir/manifest` its ground truth). The warehouse path is
+    free for the test to fill."""
+    from orchestration.demo.generator import ROW_DEFECTS, DefectRates, generate_region
+
+    rates = replace(DefectRates(), late_upload=0.04, correction=0.04, **dict.fromkeys(ROW_DEFECTS, 0.03))
+    settings = load_settings().with_paths(tmp_path_factory.mktemp("tiny_region"))
+    generate_region(settings, seed=settings.demo_seed, hospitals=4, months=list(TINY_REGION_MONTHS),
+                    cases_per_year=600, defect_rates=rates)
+    return settings
