@@ -1,10 +1,18 @@
-"""Jobs: the named selections the data team launches (UI, CLI, sensors)."""
+"""Jobs: the named selections the data team launches (UI, CLI, sensors).
+
+The yearly cycle, in the order `drgdip demo` runs it:
+1. `reference_data`: the seeds (catalogues, grouping tables, policy parameters);
+2. `monthly_cycle` for every month: ingest, stage, validate, group (DRG and DIP);
+3. `annual_reference` for the payment year: weights and the DIP library from the history years;
+4. `monthly_payment` for each month of the payment year: case points and pre-settlement;
+5. `annual_clearing` for the payment year: budget, clearing, reconciliation.
+"""
 
 from __future__ import annotations
 
 from dagster import AssetSelection, define_asset_job
 
-from orchestration.partitions import monthly_partitions
+from orchestration.partitions import monthly_partitions, yearly_partitions
 
 reference_job = define_asset_job(
     "reference_data",
@@ -14,14 +22,15 @@ reference_job = define_asset_job(
 
 monthly_job = define_asset_job(
     "monthly_cycle",
-    selection=AssetSelection.groups("ingestion", "staging", "quality"),
+    selection=AssetSelection.groups("ingestion", "staging", "quality", "grouping"),
     partitions_def=monthly_partitions,
-    description="One month: ingest the landing folder, stage the discharge month, validate, report quality.",
+    description="One month: ingest the landing folder, stage the discharge month, validate, report "
+    "quality, group every case (DRG and DIP).",
 )
 
 restage_job = define_asset_job(
     "restage_month",
-    selection=AssetSelection.groups("staging", "quality"),
+    selection=AssetSelection.groups("staging", "quality", "grouping"),
     partitions_def=monthly_partitions,
     description=(
         "Rebuild a discharge month from raw without re-ingesting: what a late upload or a correction "
@@ -29,4 +38,26 @@ restage_job = define_asset_job(
     ),
 )
 
-JOBS = [reference_job, monthly_job, restage_job]
+annual_reference_job = define_asset_job(
+    "annual_reference",
+    selection=AssetSelection.groups("weights"),
+    partitions_def=yearly_partitions,
+    description="Before a payment year: DRG weights, DIP disease library and auxiliary coefficients "
+    "from the history years.",
+)
+
+monthly_payment_job = define_asset_job(
+    "monthly_payment",
+    selection=AssetSelection.groups("payment"),
+    partitions_def=monthly_partitions,
+    description="One month of the payment year: case points and the monthly pre-settlement.",
+)
+
+annual_clearing_job = define_asset_job(
+    "annual_clearing",
+    selection=AssetSelection.groups("clearing"),
+    partitions_def=yearly_partitions,
+    description="The annual clearing of a payment year under the global budget, with reconciliation.",
+)
+
+JOBS = [reference_job, monthly_job, restage_job, annual_reference_job, monthly_payment_job, annual_clearing_job]

@@ -31,6 +31,7 @@ class MonthSummary:
     quarantined_rows: int = 0
     seconds: float = 0.0
     success: bool = True
+    step: str = "monthly_cycle"  # or a payment-year step: annual_reference, monthly_payment, annual_clearing
 
 
 def _instance():
@@ -71,68 +72,105 @@ def summarise_month(settings: Settings, month: str) -> MonthSummary:
     return s
 
 
-def materialize_months(settings: Settings, months: list[str], *, load_reference: bool = True, echo=print) -> list[MonthSummary]:
-    """Load the reference data, then run `monthly_cycle` for each month in order, printing progress."""
-    from orchestration.definitions import build_definitions
+class _Runner:
+    """Runs jobs in process on the persistent instance, one partition per run, dbt's and GX's own
+    output going to a log file per run under `<data_dir>/logs/`."""
 
-    defs = build_definitions(settings)
-    instance = _instance()
-    if load_reference:
+    def __init__(self, settings: Settings):
+        from orchestration.definitions import build_definitions
+
+        self.settings = settings
+        self.defs = build_definitions(settings)
+        self.instance = _instance()
+        self.log_dir = settings.data_dir / "logs"
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+
+    def has_assets(self, job_name: str) -> bool:
+        return bool(self.defs.resolve_job_def(job_name).asset_layer.executable_asset_keys)
+
+    def run(self, job_name: str, partition_key: str | None = None):
+        log_file = self.log_dir / f"{job_name}{'-' + partition_key if partition_key else ''}.log"
         t0 = time.monotonic()
-        echo("reference data: loading seeds ...", flush=True)
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        with open(settings.data_dir / "reference_data.log", "w", encoding="utf-8") as log, contextlib.redirect_stdout(
-            log
-        ), contextlib.redirect_stderr(log):
-            ref = defs.resolve_job_def("reference_data").execute_in_process(
-                instance=instance, run_config=QUIET_RUN_CONFIG, raise_on_error=False
+        with (
+            open(log_file, "w", encoding="utf-8") as log,
+            contextlib.redirect_stdout(log),
+            contextlib.redirect_stderr(log),
+        ):
+            result = self.defs.resolve_job_def(job_name).execute_in_process(
+                partition_key=partition_key, instance=self.instance, raise_on_error=False, run_config=QUIET_RUN_CONFIG
             )
-        if not ref.success:
-            raise SystemExit(f"loading the reference data failed: see {settings.data_dir / 'reference_data.log'}")
-        echo(f"reference data: loaded in {time.monotonic() - t0:.1f}s", flush=True)
-    job = defs.resolve_job_def("monthly_cycle")
-    log_dir = settings.data_dir / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
+        status = "ok" if result.success else f"FAILED: see {log_file} or run {result.run_id[:8]} in `make ui`"
+        return result.success, time.monotonic() - t0, status
+
+
+def materialize_months(
+    settings: Settings, months: list[str], *, load_reference: bool = True, payment: bool = True, echo=print
+) -> list[MonthSummary]:
+    """The yearly cycle (see orchestration/jobs.py) for the given months, printing progress:
+    reference data, `monthly_cycle` for each month, then, for the payment year when all its months
+    are selected, `annual_reference`, `monthly_payment` for each month and `annual_clearing`."""
+    runner = _Runner(settings)
+    if load_reference:
+        echo("reference data: loading seeds ...", flush=True)
+        ok, seconds, status = runner.run("reference_data")
+        echo(f"reference data: {seconds:.1f}s {status}", flush=True)
+        if not ok:
+            raise SystemExit("loading the reference data failed")
     summaries = []
     for i, month in enumerate(months, 1):
-        t0 = time.monotonic()
-        log_file = log_dir / f"monthly_cycle-{month}.log"
-        # dbt and GX write their own progress to stdout; keep it in a log file beside the data.
-        with open(log_file, "w", encoding="utf-8") as log, contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
-            result = job.execute_in_process(
-                partition_key=month, instance=instance, raise_on_error=False, run_config=QUIET_RUN_CONFIG
-            )
+        ok, seconds, status = runner.run("monthly_cycle", month)
         s = summarise_month(settings, month)
-        s.seconds, s.success = time.monotonic() - t0, result.success
+        s.seconds, s.success = seconds, ok
         summaries.append(s)
-        status = "ok" if result.success else f"FAILED: see {log_file} or run {result.run_id[:8]} in `make ui`"
         echo(
             f"[{i:>2}/{len(months)}] {month}: {s.files} files ({s.files_quarantined} quarantined), "
             f"{s.raw_rows:,} rows, {s.cases:,} cases, {s.settlements:,} settlements, "
             f"{s.quarantined_rows:,} quarantined rows, {s.seconds:.1f}s {status}",
             flush=True,
         )
+    year = str(settings.payment_year)
+    year_months = [m for m in settings.months if m.startswith(year)]
+    if payment and set(year_months) <= set(months):
+        summaries += _run_payment_year(runner, year, year_months, echo)
+    return summaries
+
+
+def _run_payment_year(runner: _Runner, year: str, year_months: list[str], echo) -> list[MonthSummary]:
+    """Weights and library before the year, the twelve monthly pre-settlements, the clearing."""
+    steps = [("annual_reference", year)] + [("monthly_payment", m) for m in year_months] + [("annual_clearing", year)]
+    summaries = []
+    for job_name, key in steps:
+        if not runner.has_assets(job_name):
+            continue
+        ok, seconds, status = runner.run(job_name, key)
+        summaries.append(MonthSummary(key, seconds=seconds, success=ok, step=job_name))
+        echo(f"{job_name} {key}: {seconds:.1f}s {status}", flush=True)
     return summaries
 
 
 def print_summary(summaries: list[MonthSummary], settings: Settings, total_seconds: float, echo=print) -> None:
+    months = [s for s in summaries if s.step == "monthly_cycle"]
     echo("\nsummary")
     echo(f"  {'month':<8} {'files':>6} {'rows':>10} {'cases':>8} {'quarantined':>12} {'seconds':>8}")
-    for s in summaries:
+    for s in months:
         echo(f"  {s.month:<8} {s.files:>6} {s.raw_rows:>10,} {s.cases:>8,} {s.quarantined_rows:>12,} {s.seconds:>8.1f}")
     tot = MonthSummary("total")
-    for s in summaries:
+    for s in months:
         tot.files += s.files
         tot.raw_rows += s.raw_rows
         tot.cases += s.cases
         tot.quarantined_rows += s.quarantined_rows
     echo(f"  {'total':<8} {tot.files:>6} {tot.raw_rows:>10,} {tot.cases:>8,} {tot.quarantined_rows:>12,} {total_seconds:>8.1f}")
-    failed = [s.month for s in summaries if not s.success]
+    for step in ("annual_reference", "monthly_payment", "annual_clearing"):
+        runs = [s for s in summaries if s.step == step]
+        if runs:
+            echo(f"  {step}: {len(runs)} run(s), {sum(s.seconds for s in runs):.1f}s")
+    failed = [f"{s.step} {s.month}" for s in summaries if not s.success]
     echo(f"\nwarehouse: {settings.warehouse}")
     echo(f"reports:   {settings.reports_dir}")
     echo("open the UI with `make ui` (http://127.0.0.1:3000)")
     if failed:
-        echo(f"FAILED months: {', '.join(failed)}")
+        echo(f"FAILED: {', '.join(failed)}")
 
 
 def _months_arg(value: str | None, settings: Settings) -> list[str]:

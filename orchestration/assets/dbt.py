@@ -31,13 +31,15 @@ from dagster import (
     AssetExecutionContext,
     AssetKey,
     BackfillPolicy,
+    PartitionMapping,
+    TimeWindowPartitionMapping,
     asset_check,
 )
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 from dagster_duckdb import DuckDBResource
 
 from orchestration.interface import PARTS
-from orchestration.partitions import monthly_partitions
+from orchestration.partitions import monthly_partitions, yearly_partitions
 from orchestration.resources import DBT_EXECUTABLE, dbt_project
 
 RAW_ASSET_KEY = AssetKey("raw_settlement_lists")
@@ -106,6 +108,24 @@ class DrgdipDbtTranslator(DagsterDbtTranslator):
         fqn = dbt_resource_props.get("fqn") or []
         # fqn = [project, folder, ..., name]: the first folder under models/ names the layer
         return fqn[1] if len(fqn) > 2 else None
+
+    def get_partition_mapping(
+        self, dbt_resource_props: Mapping[str, Any], dbt_parent_resource_props: Mapping[str, Any]
+    ) -> PartitionMapping | None:
+        # Weights and the DIP library of payment year Y are computed from the history years before Y
+        # (up to three, drg_weight_history_years / dip_reference_years): year Y reads the months of
+        # Y-3 .. Y-1. Every other yearly model (budget, clearing) reads the months of its own year.
+        if (
+            _is_yearly(dbt_resource_props)
+            and not _is_yearly(dbt_parent_resource_props)
+            and self.get_group_name(dbt_resource_props) == "weights"
+        ):
+            return TimeWindowPartitionMapping(start_offset=-3, end_offset=-1, allow_nonexistent_upstream_partitions=True)
+        return None
+
+
+def _is_yearly(props: Mapping[str, Any]) -> bool:
+    return "yearly" in (props.get("tags") or props.get("config", {}).get("tags") or [])
 
 
 TRANSLATOR = DrgdipDbtTranslator(
@@ -260,5 +280,24 @@ def _row_accounting_check(part: str):
 
 ROW_ACCOUNTING_CHECKS = [_row_accounting_check(part) for part in PARTS]
 
-ASSETS = [reference_seeds, monthly_models]
+@dbt_assets(
+    manifest=MANIFEST,
+    project=dbt_project,
+    select="tag:yearly",
+    exclude="resource_type:seed",
+    name="yearly_models",
+    partitions_def=yearly_partitions,
+    backfill_policy=BackfillPolicy.multi_run(1),
+    dagster_dbt_translator=TRANSLATOR,
+)
+def yearly_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
+    """The yearly dbt models (weights and library from history, budget, clearing) of one year:
+    `dbt build --vars '{"year": "<partition>"}'`."""
+    year = context.partition_key
+    target = _point_dbt_at(warehouse, f"year-{year}")
+    dbt_vars = {"year": year, "month": f"{year}-12"}
+    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context, target_path=target).stream()
+
+
+ASSETS = [reference_seeds, monthly_models, yearly_models]
 ASSET_CHECKS = [*ROW_ACCOUNTING_CHECKS]
