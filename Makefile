@@ -37,7 +37,7 @@ lint: setup  ## ruff
 	$(BIN)/ruff check orchestration tests
 
 ui: setup  ## open the Dagster UI on http://127.0.0.1:3000
-	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
 
 bench: setup  ## heavy runs, never part of the tests
 	$(BIN)/drgdip bench

@@ -13,6 +13,9 @@ COMMAND_MODULES: list[str] = [
     "orchestration.runner",  # drgdip demo / materialize
     "orchestration.assets.ingestion",  # drgdip ingest
     "orchestration.quality.cli",  # drgdip quality
+    "orchestration.payment",  # drgdip clear / explain
+    "orchestration.selfcheck",  # drgdip group
+    "orchestration.bench",  # drgdip bench
 ]
 
 

@@ -6,6 +6,7 @@ Tests build the same resources with `build_resources(settings.with_paths(tmp_pat
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from dagster import ConfigurableResource
@@ -21,22 +22,36 @@ dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_D
 
 
 class DrgdipSettings(ConfigurableResource):
-    """Where the project reads and writes; loaded from drgdip.toml (see orchestration.config)."""
+    """Where the project reads and writes: drgdip.toml (see orchestration.config), with each path
+    overridable (tests and other regions point them elsewhere). An empty override keeps the file's."""
 
     config_file: str = ""
-    data_dir: str = ""  # when set, every generated path lives under it (tests)
+    data_dir: str = ""
+    landing_dir: str = ""
+    warehouse: str = ""
+    reports_dir: str = ""
 
     def settings(self) -> Settings:
         s = load_settings(self.config_file or None)
-        return s.with_paths(Path(self.data_dir)) if self.data_dir else s
+        overrides = {
+            name: Path(value)
+            for name in ("data_dir", "landing_dir", "warehouse", "reports_dir")
+            if (value := getattr(self, name))
+        }
+        return replace(s, **overrides)
 
 
 def build_resources(settings: Settings | None = None) -> dict:
     settings = settings or load_settings()
-    default = load_settings(settings.config_file)
-    data_dir = "" if settings.data_dir == default.data_dir else str(settings.data_dir)
+    configured = load_settings(settings.config_file)
+    # only the paths that differ from the config file's are carried as overrides
+    paths = {
+        name: str(getattr(settings, name))
+        for name in ("data_dir", "landing_dir", "warehouse", "reports_dir")
+        if getattr(settings, name) != getattr(configured, name)
+    }
     return {
-        "settings": DrgdipSettings(config_file=str(settings.config_file), data_dir=data_dir),
+        "settings": DrgdipSettings(config_file=str(settings.config_file), **paths),
         "warehouse": DuckDBResource(database=str(settings.warehouse)),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
     }

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shutil
 import subprocess
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -31,6 +32,7 @@ SEEDS = (
     "icd10_diagnoses", "icd9_procedures", "mdc", "mdc_diagnosis_rules", "policy_parameters", "hospitals",
     "drg_pre_mdc_rules", "drg_trauma_regions", "drg_adrg", "drg_adrg_diagnoses", "drg_adrg_procedures",
     "drg_cc_list", "drg_cc_exclusions", "drg_groups", "drg_reason_codes", "drg_weights_official",
+    "fee_categories",  # read by the GX runner with the suite parameters
 )
 GROUPER = ("int_drg__pre_mdc", "int_drg__mdc", "int_drg__adrg", "int_drg__severity", "fct_drg_case")
 PAYMENT = ("fct_drg_weights", "fct_drg_case_points", "mart_quality__grouping_rate")
@@ -194,7 +196,10 @@ def fetch(warehouse: Path, sql: str, params=None) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def cases(grouped) -> dict[str, dict]:
-    return {r["setl_id"]: r for r in fetch(grouped, "select * from marts.fct_drg_case where data_month = ?", [MONTH])}
+    # the trace is a STRUCT; JSON on read, as `drgdip group --json` reads it
+    return {r["setl_id"]: r for r in fetch(
+        grouped, "select * replace (cast(to_json(trace) as varchar) as trace) from marts.fct_drg_case "
+                 "where data_month = ?", [MONTH])}
 
 
 def test_one_row_per_case(cases):
@@ -288,6 +293,31 @@ def test_weights_from_the_trimmed_history(grouped):
     assert rows["BR25"]["weight_source"] == "none"  # no history case
 
 
+def test_official_weight_takes_precedence(grouped, tmp_path):
+    """An official weight (seeds/drg_weights_official.csv, empty in the demo) for FR45 replaces the
+    computed 0.6, and weight_source says which; the other DRGs keep their computed weights. The
+    seed table is written in a copy of the warehouse, not in the committed CSV."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(grouped, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("insert into reference.drg_weights_official values "
+                    "('CHS-DRG-1.1', 2024, 'FR45', 0.8000, 'test publication 2024')")
+    dbt(["run", "--select", "fct_drg_weights", "fct_drg_case_points",
+         "--vars", json.dumps({"month": MONTH, "year": MONTH[:4]})], warehouse, tmp_path)
+    rows = {r["drg"]: r for r in fetch(warehouse, "select * from marts.fct_drg_weights where year = 2024")}
+    fr45 = rows.pop("FR45")
+    assert (fr45["weight"], fr45["computed_weight"], fr45["official_weight"]) == (
+        Decimal("0.8000"), Decimal("0.6000"), Decimal("0.8000"))
+    assert (fr45["weight_source"], fr45["official_source"]) == ("official", "test publication 2024")
+    assert (rows["FM15"]["weight"], rows["FM15"]["weight_source"]) == (Decimal("3.0000"), "computed")
+    assert {r["weight_source"] for r in rows.values() if r["kept_cases"] > 0} == {"computed"}
+    assert {r["weight_source"] for r in rows.values() if r["kept_cases"] == 0} == {"none"}
+    assert all(r["official_weight"] is None for r in rows.values())
+    # the case points use it: RW 0.8 (≤ 1 → threshold 3), cost ratio 10 → 80 × (1 + 10 − 3) = 640
+    (pts,) = fetch(warehouse, "select * from marts.fct_drg_case_points where setl_id = 'coronary_medical'")
+    assert (pts["weight_source"], pts["points"]) == ("official", Decimal("640.0000"))
+
+
 def test_case_points_with_high_and_low_multiples(grouped):
     pts = {r["setl_id"]: r for r in fetch(grouped, "select * from marts.fct_drg_case_points where data_month = ?",
                                            [MONTH])}
@@ -312,6 +342,50 @@ def test_grouping_rate_per_hospital_month_and_mdc(grouped):
     total = rows["MDCF"]
     assert (total["hospital_month_cases"], total["hospital_month_grouped_cases"]) == (len(CASES), len(CASES) - 5)
     assert total["hospital_month_passed"] is False  # 17 / 22 < min_grouping_rate 0.95
+
+
+def test_gx_grouping_rate_suite_warns_below_the_policy_target(grouped, tmp_path):
+    """The quality framework's suite on the mart: 17/22 < min_grouping_rate 0.95 is a warning
+    (the hospital is flagged, the month goes on), and the threshold is the policy parameter."""
+    from orchestration.config import load_settings
+    from orchestration.quality.gx_runner import run_month
+
+    settings = load_settings().with_paths(tmp_path)
+    settings.warehouse.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(grouped, settings.warehouse)
+    table = "mart_quality__grouping_rate"
+    outcome = run_month(settings, MONTH, tables=[table])[table]
+    assert not outcome.success and not outcome.critical_failed
+    assert [(f["column"], f["severity"]) for f in outcome.failed] == [("hospital_month_grouping_rate", "warning")]
+    with duckdb.connect(str(settings.warehouse)) as con:
+        con.execute("update reference.policy_parameters set value = '0.70' "
+                    "where parameter = 'min_grouping_rate' and cast(year as integer) = 2024")
+    assert run_month(settings, MONTH, tables=[table])[table].success
+
+
+def test_grouping_rate_is_a_monthly_dagster_check_and_in_the_quality_summary(grouped, tmp_path):
+    from orchestration.assets.quality import ASSET_CHECKS
+    from orchestration.quality.feedback import read_summary
+
+    keys = {key for check in ASSET_CHECKS for key in check.check_keys}
+    assert any(k.name == "gx_mart_quality__grouping_rate" and k.asset_key.path == ["marts", "mart_quality__grouping_rate"]
+               for k in keys)
+    # the other quality tables the summary reads, empty (this warehouse has only the grouper)
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(grouped, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        for schema in ("intermediate", "staging", "raw"):
+            con.execute(f"create schema if not exists {schema}")
+        con.execute("create table marts.mart_quality__upload_rate (fixmedins_code varchar, data_month varchar, "
+                    "settlements int, lists int, on_time_lists int, rate decimal(9,4), min_upload_rate decimal(9,4), "
+                    "passed boolean)")
+        con.execute("create table intermediate.int_quality__case_checks (fixmedins_code varchar, "
+                    "data_month varchar, setl_id varchar, rule varchar)")
+        con.execute("create table staging.stg_quarantine (fixmedins_code varchar, data_month varchar)")
+        con.execute("create table raw.quarantine (source_file varchar, landing_month varchar, stage varchar)")
+        (row,) = read_summary(con, MONTH)
+    # 17 of 22 cases grouped (see test_grouping_rate_per_hospital_month_and_mdc)
+    assert (row["grouping_rate"], row["grouping_passed"], row["ungroupable_cases"]) == (Decimal("0.7727"), False, 5)
 
 
 def test_dbt_tests_of_the_drg_models_and_seeds_pass(grouped, tmp_path):

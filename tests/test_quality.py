@@ -359,7 +359,7 @@ def test_committed_gx_project_is_what_the_suites_module_generates(tmp_path):
             ours = json.loads((generated / sub / name).read_text(encoding="utf-8"))
             theirs = json.loads((committed / sub / name).read_text(encoding="utf-8"))
             assert _without_ids(ours) == _without_ids(theirs), f"{sub}/{name}: run python -m orchestration.quality.suites"
-    assert len(list((committed / "expectations").glob("*.json"))) == len(TABLES) == 7
+    assert len(list((committed / "expectations").glob("*.json"))) == len(TABLES) == 8
     assert not (committed / "uncommitted").exists()
 
 

@@ -18,11 +18,29 @@
 {%- endmacro %}
 
 
-{#- pre_hook of every partitioned model: empty the month first, so a rebuild replaces it exactly
-    (also when none of its rows remain, which delete+insert on a key would miss). -#}
-{% macro delete_partition() -%}
+{#- The yearly partition being built (var('year'), YYYY) as an integer literal, validated. -#}
+{% macro partition_year() -%}
+    {%- set year = var('year') | string -%}
+    {%- if not modules.re.match('^[0-9]{4}$', year) -%}
+        {{ exceptions.raise_compiler_error("var('year') must be YYYY, got '" ~ year ~ "'") }}
+    {%- endif -%}
+    {{ year }}
+{%- endmacro %}
+
+
+{#- pre_hook of every partitioned model: empty the partition first, so a rebuild replaces it
+    exactly (also when none of its rows remain, which delete+insert on a key would miss).
+    grain 'month' (default): rows with data_month = var('month'); 'year': rows with year = var('year'). -#}
+{% macro delete_partition(grain='month') -%}
+    {%- if grain not in ('month', 'year') -%}
+        {{ exceptions.raise_compiler_error("delete_partition: grain must be 'month' or 'year', got '" ~ grain ~ "'") }}
+    {%- endif -%}
     {%- if is_incremental() -%}
+        {%- if grain == 'year' -%}
+        delete from {{ this }} where year = {{ partition_year() }}
+        {%- else -%}
         delete from {{ this }} where data_month = {{ partition_month() }}
+        {%- endif -%}
     {%- else -%}
         select 1 as nothing_to_delete
     {%- endif -%}

@@ -68,14 +68,15 @@ def _newest_input_mtime(project_dir: Path, seeds_dir: Path) -> float:
 
 
 def ensure_manifest() -> Path:
-    """The path of an up-to-date `target/manifest.json`, running `dbt parse` when needed.
+    """The path of an up-to-date `target/manifest.json`, running `dbt parse` when it is missing or
+    older than the dbt project's files.
 
-    `DbtProject.prepare_if_dev()` parses only under `dagster dev`; tests and the CLI import this
-    module in plain Python, so a missing or stale manifest is rebuilt here as well.
+    Done here rather than by `DbtProject.prepare_if_dev()`, which parses only under `dagster dev`
+    and looks for `dbt` on PATH (absent when the venv is not activated); tests, the CLI and the UI
+    all import this module, so one rule serves them all.
     """
-    dbt_project.prepare_if_dev()
     manifest = dbt_project.manifest_path
-    seeds_dir = (dbt_project.project_dir / "../seeds").resolve()
+    seeds_dir = (dbt_project.project_dir / "seeds").resolve()
     if manifest.exists() and manifest.stat().st_mtime >= _newest_input_mtime(dbt_project.project_dir, seeds_dir):
         return manifest
     done = subprocess.run(

@@ -6,7 +6,8 @@
   duplicated, counts that contradict each other — the month cannot be trusted) gives severity
   ERROR and stops the partition's downstream assets; anything else (case-level defects, an upload
   rate below the policy target) gives WARN: it is reported and sent back, the month goes on.
-  A low upload rate is a hospital's reporting failure, not corrupt data, so it only warns.
+  A low upload rate is a hospital's reporting failure, not corrupt data, so it only warns; so
+  does a DRG grouping rate (入组率, `gx_mart_quality__grouping_rate`) below `min_grouping_rate`.
 - `quality_feedback` (monthly): per-hospital feedback files
   `reports/feedback/<YYYY-MM>/<fixmedins_code>.csv|.xlsx` and the month's Data Docs site
   `reports/quality/<YYYY-MM>/index.html` (all suites).
@@ -91,6 +92,7 @@ GX_CHECKS = [_build_check(table) for table in TABLES]
     deps=[
         dbt_asset_key("int_quality__case_checks"),
         dbt_asset_key("mart_quality__upload_rate"),
+        dbt_asset_key("mart_quality__grouping_rate"),
         AssetKey(["staging", "stg_quarantine"]),
     ],
     group_name="quality",

@@ -147,6 +147,17 @@ class Reference:
     deadline_days: dict[int, int]
     profiles: pd.DataFrame
     catalogue_source: str
+    # significant-trauma code prefix -> body region (seeds/drg_trauma_regions.csv): the required
+    # secondaries of a multiple-trauma profile come from another region than the principal's
+    trauma_regions: dict[str, str] = field(default_factory=dict)
+
+    def trauma_region(self, code: str) -> str | None:
+        """Body region of a significant-trauma code (longest listed prefix), else None."""
+        for n in range(len(code), 0, -1):
+            region = self.trauma_regions.get(code[:n])
+            if region:
+                return region
+        return None
 
 
 def _lookup(mapping: dict[str, str], codes) -> np.ndarray:
@@ -199,8 +210,13 @@ def load_reference(seeds_dir: Path = SEEDS_DIR) -> Reference:
         params = pd.read_csv(params_path, dtype=str, keep_default_na=False)
         for row in params[params.parameter == "upload_deadline_days"].itertuples():
             deadline[int(row.year)] = int(float(row.value))
+    trauma_regions = {}
+    trauma_path = seeds_dir / "drg_trauma_regions.csv"
+    if trauma_path.exists():
+        trauma = pd.read_csv(trauma_path, dtype=str, keep_default_na=False)
+        trauma_regions = dict(zip(trauma.diag_code, trauma.body_region))
     return Reference(hospitals, regions, diag_name, diag_sex, diag_principal, oprn_name, deadline,
-                     profiles, source)
+                     profiles, source, trauma_regions)
 
 
 @dataclass
@@ -545,7 +561,7 @@ def generate_cases(plan: Plan, ref: Reference, profiles: list[Profile], h, month
         * np.where(real_comp, 1.45, 1.0) * np.where(day_surgery, 0.85, 1.0)
     total = np.maximum(30000, np.round(cost * 100)).astype(np.int64)
 
-    diag = _diagnoses(rng, profiles, p, sex, coded_comp, adult, prof)
+    diag = _diagnoses(rng, profiles, p, sex, coded_comp, adult, prof, ref)
     oprn = _procedures(rng, profiles, p, kind, adm, act_days)
     items, own, clab = _fee_items(rng, kind, total)
     # payments: fund pays a tier/insurance rate of the covered amount above the deductible
@@ -638,7 +654,19 @@ def _pick_from(rng, options_by_case: list[list[str]]) -> np.ndarray:
     return np.array([o[int(rng.integers(len(o)))] if o else "" for o in options_by_case], dtype=object)
 
 
-def _diagnoses(rng, profiles, p, sex, coded_comp, adult, prof: ProfilePick) -> pd.DataFrame:
+def _other_region_codes(ref: Reference, principal: np.ndarray, options: list[str], pick: np.ndarray) -> np.ndarray:
+    """For each case, the option at `pick` (uniform in [0, 1)) among `options` whose trauma body
+    region differs from its principal's (all options if none differs: the seed lists decide)."""
+    out = np.empty(len(principal), dtype=object)
+    for code in np.unique(principal):
+        rows = np.flatnonzero(principal == code)
+        region = ref.trauma_region(code)
+        allowed = [c for c in options if ref.trauma_region(c) not in (None, region)] or options
+        out[rows] = np.asarray(allowed, dtype=object)[(pick[rows] * len(allowed)).astype(int)]
+    return out
+
+
+def _diagnoses(rng, profiles, p, sex, coded_comp, adult, prof: ProfilePick, ref: Reference) -> pd.DataFrame:
     """Principal, required and typical secondary diagnoses, then coded complications (long form)."""
     n = len(p)
     principal = np.empty(n, dtype=object)
@@ -652,11 +680,16 @@ def _diagnoses(rng, profiles, p, sex, coded_comp, adult, prof: ProfilePick) -> p
             opts = pr.principal[s] or pr.principal["1"] or pr.principal["2"]
             principal[sel] = np.asarray(opts, dtype=object)[rng.integers(0, len(opts), len(sel))]
             req = pr.required[s]
-            if req:
-                k = 2 if pr.row["mdc"] == "MDCZ" else 1
-                for j in range(k):
+            if req and pr.row["mdc"] == "MDCZ":
+                # multiple significant trauma (MDCZ) needs injuries in >= 2 body regions: two
+                # required secondaries, each from a region other than the principal's
+                for j in range(2):
+                    pick = rng.random(len(sel))
                     parts_case.append(sel)
-                    parts_code.append(np.asarray(req, dtype=object)[rng.integers(0, len(req), len(sel))])
+                    parts_code.append(_other_region_codes(ref, principal[sel], req, pick))
+            elif req:
+                parts_case.append(sel)
+                parts_code.append(np.asarray(req, dtype=object)[rng.integers(0, len(req), len(sel))])
             sec = pr.secondary[s]
             if sec:
                 count = np.minimum(rng.poisson(0.4 + 1.2 * (adult[sel] * 1.0), len(sel)), len(sec))

@@ -25,6 +25,9 @@ HEADERS = (
     ("passed", "target_met"),
     ("quarantined_rows", "quarantined"),
     ("failing_cases", "failing_cases"),
+    ("grouping_rate", "grouping_rate"),
+    ("grouping_passed", "grouping_target_met"),
+    ("ungroupable_cases", "ungroupable"),
     ("failing_by_rule", "failing cases by rule"),
 )
 
@@ -41,8 +44,9 @@ def register(subparsers) -> None:
         help="print the month's data quality per hospital (upload rate, quarantine, failing cases)",
         description=(
             "Per-hospital quality summary of one month, read from the warehouse: settlements, lists, "
-            "upload rate (结算清单上传率) against the policy target, quarantined rows, and failing "
-            "cases by rule (int_quality__case_checks)."
+            "upload rate (结算清单上传率) against the policy target, quarantined rows, failing "
+            "cases by rule (int_quality__case_checks), and the DRG grouping rate (入组率) against "
+            "min_grouping_rate (mart_quality__grouping_rate; blank until the month is grouped)."
         ),
     )
     parser.add_argument("--month", required=True, type=_month, help="data month YYYY-MM, e.g. 2024-03")

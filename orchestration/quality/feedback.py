@@ -69,6 +69,9 @@ by_rule as (
     )
     group by all
 ),
+grouping as (
+    {grouping}
+),
 quarantined as (
     select fixmedins_code, count(*) as quarantined_rows from (
         select fixmedins_code from staging.stg_quarantine where data_month = $month
@@ -82,6 +85,7 @@ hospitals as (
     select fixmedins_code from rate
     union select fixmedins_code from cases
     union select fixmedins_code from quarantined
+    union select fixmedins_code from grouping
 )
 select h.fixmedins_code,
     coalesce(r.settlements, 0) as settlements,
@@ -92,19 +96,43 @@ select h.fixmedins_code,
     r.passed,
     coalesce(q.quarantined_rows, 0) as quarantined_rows,
     coalesce(c.failing_cases, 0) as failing_cases,
-    coalesce(b.failing_by_rule, '') as failing_by_rule
+    coalesce(b.failing_by_rule, '') as failing_by_rule,
+    g.grouping_rate,
+    g.min_grouping_rate,
+    g.grouping_passed,
+    g.ungroupable_cases
 from hospitals as h
 left join rate as r using (fixmedins_code)
 left join cases as c using (fixmedins_code)
 left join by_rule as b using (fixmedins_code)
 left join quarantined as q using (fixmedins_code)
+left join grouping as g using (fixmedins_code)
 where h.fixmedins_code is not null
 order by h.fixmedins_code
 """
 
+# The DRG grouping rate (入组率) of the hospital-month, from marts.mart_quality__grouping_rate
+# (its figures are repeated on each MDC row); NULL columns while the grouper has not run.
+GROUPING_SQL = """
+    select fixmedins_code,
+        any_value(hospital_month_grouping_rate) as grouping_rate,
+        any_value(min_grouping_rate) as min_grouping_rate,
+        bool_and(hospital_month_passed) as grouping_passed,
+        sum(ungroupable_cases) as ungroupable_cases
+    from marts.mart_quality__grouping_rate where data_month = $month
+    group by all
+"""
+NO_GROUPING_SQL = """
+    select null::varchar as fixmedins_code, null::decimal(9,4) as grouping_rate,
+        null::decimal(9,4) as min_grouping_rate, null::boolean as grouping_passed,
+        null::hugeint as ungroupable_cases
+    where false
+"""
+
 SUMMARY_COLUMNS = (
     "fixmedins_code", "settlements", "lists", "on_time_lists", "rate", "min_upload_rate", "passed",
-    "quarantined_rows", "failing_cases", "failing_by_rule",
+    "quarantined_rows", "failing_cases", "failing_by_rule", "grouping_rate", "min_grouping_rate",
+    "grouping_passed", "ungroupable_cases",
 )
 
 
@@ -129,7 +157,12 @@ def read_feedback(con: duckdb.DuckDBPyConnection, month: str, hospital: str | No
 
 
 def read_summary(con: duckdb.DuckDBPyConnection, month: str, hospital: str | None = None) -> list[dict]:
-    rows = _dicts(con, SUMMARY_SQL, month)
+    has_grouping = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_schema = 'marts' and table_name = 'mart_quality__grouping_rate'"
+    ).fetchone()[0]
+    sql = SUMMARY_SQL.replace("{grouping}", GROUPING_SQL if has_grouping else NO_GROUPING_SQL)
+    rows = _dicts(con, sql, month)
     return [r for r in rows if hospital is None or r["fixmedins_code"] == hospital]
 
 

@@ -38,7 +38,7 @@ from orchestration.quality.rules import (
 )
 
 # Parameters the suites use, from reference.policy_parameters of the month's year.
-SUITE_PARAMETERS = ("upload_deadline_days", "min_upload_rate")
+SUITE_PARAMETERS = ("upload_deadline_days", "min_upload_rate", "min_grouping_rate")
 
 _PASSES = ",\n".join(
     f"coalesce(not bool_or(f.rule = '{rule}'), true) as passes_{rule}" for rule in CASE_RULES
@@ -68,6 +68,7 @@ LOADERS: dict[str, str] = {
     """,
     "stg_iteminfo": "select * from staging.stg_iteminfo where data_month = $month",
     "mart_quality__upload_rate": "select * from marts.mart_quality__upload_rate where data_month = $month",
+    "mart_quality__grouping_rate": "select * from marts.mart_quality__grouping_rate where data_month = $month",
     "int_quality__case_checks": f"""
         with cases as (
             select setl_id, fixmedins_code from staging.stg_setlinfo where data_month = $month
@@ -126,6 +127,7 @@ def read_parameters(con: duckdb.DuckDBPyConnection, month: str) -> dict:
     params = {
         "upload_deadline_days": float(Decimal(str(values["upload_deadline_days"]))),
         "min_upload_rate": float(Decimal(str(values["min_upload_rate"]))),
+        "min_grouping_rate": float(Decimal(str(values["min_grouping_rate"]))),
     }
     params["fee_categories"] = [
         r[0] for r in con.execute("select med_chrgitm from reference.fee_categories order by 1").fetchall()
@@ -213,11 +215,23 @@ def _failed(result) -> list[dict]:
     return out
 
 
+def built_tables(warehouse: Path) -> list[str]:
+    """The validated tables the warehouse has, in suite order. A warehouse built without the DRG
+    grouper (the quality-only tests, a region before grouping) has no grouping-rate mart yet."""
+    con = connect_read_only(warehouse)
+    try:
+        present = set(con.execute("select table_schema, table_name from information_schema.tables").fetchall())
+    finally:
+        con.close()
+    return [name for name, t in TABLES.items() if (t.schema, name) in present]
+
+
 def run_month(settings: Settings, month: str, tables=None) -> dict[str, SuiteOutcome]:
-    """Validate the month's rows of each table (all seven by default) with its suite, add the
-    results to the month's Data Docs site and return one outcome per table."""
+    """Validate the month's rows of each table with its suite (by default every table the
+    warehouse has, see `built_tables`; a table named in `tables` must exist), add the results to
+    the month's Data Docs site and return one outcome per table."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    tables = list(tables or TABLES)
+    tables = list(tables or built_tables(settings.warehouse))
     unknown = sorted(set(tables) - set(TABLES))
     if unknown:
         raise KeyError(f"no GX suite for {', '.join(unknown)}; suites: {', '.join(TABLES)}")

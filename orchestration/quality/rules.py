@@ -53,6 +53,7 @@ TABLES: dict[str, Table] = {
         Table("stg_iteminfo", "staging", ("setl_id", "med_chrgitm")),
         Table("mart_quality__upload_rate", "marts", ("fixmedins_code",)),
         Table("int_quality__case_checks", "intermediate", ("setl_id",)),
+        Table("mart_quality__grouping_rate", "marts", ("fixmedins_code", "mdc")),
     )
 }
 
@@ -66,6 +67,7 @@ SUITE_DESCRIPTIONS = {
     "stg_iteminfo": "Fee lines (收费项目): completeness, national fee categories, amounts.",
     "mart_quality__upload_rate": "Upload rate (结算清单上传率) per hospital against the policy target.",
     "int_quality__case_checks": "Every case-level rule of int_quality__case_checks, one line per rule.",
+    "mart_quality__grouping_rate": "DRG grouping rate (入组率) per hospital and MDC against the policy target.",
 }
 
 

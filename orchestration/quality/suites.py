@@ -5,7 +5,8 @@ checkpoints are generated from the definitions below by `write_project()` (run
 `python -m orchestration.quality.suites` after changing them) and committed; a test keeps the
 committed JSON equal to what this module generates, so the two never drift.
 
-One suite per staged table, one for the upload-rate mart and one for the case-check results
+One suite per staged table, one for the upload-rate mart, one for the DRG grouping-rate mart
+(`mart_quality__grouping_rate`) and one for the case-check results
 (`int_quality__case_checks`), covering completeness, validity, consistency, uniqueness and
 timeliness (DOMAIN.md §3). The rules that need joins (catalogues, fee sums, stay days, newborn
 weights, principal-diagnosis count) live in SQL in `int_quality__case_checks`; the
@@ -150,6 +151,26 @@ def _upload_rate() -> list:
     ]
 
 
+def _grouping_rate() -> list:
+    # One row per hospital × MDC of the month; the target applies to the hospital-month rate,
+    # repeated on each of its MDC rows (mart_quality__grouping_rate).
+    return [
+        gxe.ExpectCompoundColumnsToBeUnique(column_list=["fixmedins_code", "data_month", "mdc"], severity=CRITICAL),
+        *_not_null(["fixmedins_code", "mdc", "cases", "grouped_cases", "grouping_rate",
+                    "hospital_month_grouping_rate"]),
+        gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+            column_A="cases", column_B="grouped_cases", or_equal=True, severity=CRITICAL
+        ),
+        # 入组率 ≥ target: a hospital below it is flagged (its coding is looked at), the month goes on
+        gxe.ExpectColumnValuesToBeBetween(
+            column="hospital_month_grouping_rate",
+            min_value={"$PARAMETER": "min_grouping_rate"},
+            max_value=1,
+            severity=WARNING,
+        ),
+    ]
+
+
 def _case_checks() -> list:
     # The loader gives one row per case of the month and one boolean column per rule
     # (`passes_<rule>`): each rule becomes a line of the Data Docs with its failing setl_ids.
@@ -176,6 +197,7 @@ SUITES = {
     "stg_iteminfo": _iteminfo,
     "mart_quality__upload_rate": _upload_rate,
     "int_quality__case_checks": _case_checks,
+    "mart_quality__grouping_rate": _grouping_rate,
 }
 
 def suite_names() -> list[str]:

@@ -5,19 +5,20 @@
     cast(left({{ partition_month() }}, 4) as integer)
 {%- endmacro %}
 
-{#- One policy parameter of the partition's year (seeds/policy_parameters.csv) as a scalar
-    subquery. A missing parameter stops the run with a message naming it, rather than letting
+{#- One policy parameter (seeds/policy_parameters.csv) as a scalar subquery, of the partition's
+    year by default, or of `year` (an SQL integer expression, e.g. partition_year() in a yearly
+    model). A missing parameter stops the run with a message naming it, rather than letting
     every comparison with NULL pass silently. -#}
-{% macro policy_param(name, type='decimal(18,4)') -%}
+{% macro policy_param(name, type='decimal(18,4)', year=none) -%}
+    {%- set year_sql = year if year is not none else quality_partition_year() -%}
     coalesce(
         (
             select cast(max(pp.value) as {{ type }})
             from {{ ref('policy_parameters') }} as pp
             where pp.parameter = '{{ name }}'
-              and cast(pp.year as integer) = {{ quality_partition_year() }}
+              and cast(pp.year as integer) = {{ year_sql }}
         ),
-        error('policy parameter {{ name }} is missing for year ' || left({{ partition_month() }}, 4)
+        error('policy parameter {{ name }} is missing for year ' || cast({{ year_sql }} as varchar)
               || ' in seeds/policy_parameters.csv')
     )
 {%- endmacro %}
-

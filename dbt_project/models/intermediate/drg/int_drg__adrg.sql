@@ -16,14 +16,14 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ drg_delete_month() }}",
+    pre_hook="{{ delete_partition() }}",
 ) }}
 
 with
 
 mdc_cases as (
     select * from {{ ref('int_drg__mdc') }}
-    where data_month = {{ drg_month() }}
+    where data_month = {{ partition_month() }}
 ),
 
 groupable as (

@@ -9,14 +9,14 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ drg_delete_month() }}",
+    pre_hook="{{ delete_partition() }}",
 ) }}
 
 with
 
 pre as (
     select * from {{ ref('int_drg__pre_mdc') }}
-    where data_month = {{ drg_month() }}
+    where data_month = {{ partition_month() }}
 ),
 
 -- one row per code (the catalogue may hold several versions of a code: any version that allows
@@ -126,36 +126,7 @@ final as (
     from decided
 )
 
-select
-    setl_id,
-    mdtrt_id,
-    psn_no,
-    fixmedins_code,
-    data_month,
-    dscg_time,
-    gend,
-    age,
-    nwb_age,
-    nwb_bir_wt,
-    vent_used_dura,
-    act_ipt_days,
-    dscg_way,
-    medfee_sumamt,
-    scheme_version,
-    principal_diag_code,
-    principal_flag_count,
-    principal_in_catalogue,
-    principal_may_be_principal,
-    principal_sex_restriction,
-    pre_mdc,
-    pre_mdc_rule_id,
-    pre_mdc_rules_matched,
-    birth_weight_rule_id,
-    birth_weight_adrg,
-    diagnosis_mdc,
-    mdc,
-    mdc_source,
-    mdc_rule,
-    reason_code,
-    reason_detail
+-- everything the later steps and the trace use; the working columns of this step stay here
+select * exclude (pre_mdc_rule_type, pre_mdc_evidence, principal_restriction_reason, diagnosis_mdc_sex,
+                  diagnosis_mdc_rule, sex_conflict)
 from final

@@ -8,7 +8,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ drg_delete_month() }}",
+    pre_hook="{{ delete_partition() }}",
 ) }}
 
 with
@@ -30,14 +30,14 @@ cases as (
         dscg_way,
         medfee_sumamt
     from {{ ref('stg_setlinfo') }}
-    where data_month = {{ drg_month() }}
+    where data_month = {{ partition_month() }}
 ),
 
 -- the scheme version of the discharge year (policy parameter drg_scheme_version); NULL → E07
 scheme as (
     select max(value) as scheme_version
     from {{ ref('policy_parameters') }}
-    where parameter = 'drg_scheme_version' and cast(year as integer) = {{ drg_month_year() }}
+    where parameter = 'drg_scheme_version' and cast(year as integer) = {{ quality_partition_year() }}
 ),
 
 diagnoses as (
@@ -79,27 +79,15 @@ rules as (
         r.priority,
         r.rule_type,
         {{ drg_code('r.code') }} as code,
-        case
-            when r.min_parameter is null then cast(r.min_value as double)
-            when pmin.value is null then error('policy parameter ' || r.min_parameter || ' named by '
-                || r.rule_id || ' in seeds/drg_pre_mdc_rules.csv is missing for year '
-                || cast({{ drg_month_year() }} as varchar))
-            else cast(pmin.value as double)
-        end as min_value,
-        case
-            when r.max_parameter is null then cast(r.max_value as double)
-            when pmax.value is null then error('policy parameter ' || r.max_parameter || ' named by '
-                || r.rule_id || ' in seeds/drg_pre_mdc_rules.csv is missing for year '
-                || cast({{ drg_month_year() }} as varchar))
-            else cast(pmax.value as double)
-        end as max_value,
+        {{ drg_rule_bound('min', 'pmin') }} as min_value,
+        {{ drg_rule_bound('max', 'pmax') }} as max_value,
         r.adrg
     from {{ ref('drg_pre_mdc_rules') }} as r
     inner join scheme as s on r.scheme_version = s.scheme_version
     left join {{ ref('policy_parameters') }} as pmin
-        on pmin.parameter = r.min_parameter and cast(pmin.year as integer) = {{ drg_month_year() }}
+        on pmin.parameter = r.min_parameter and cast(pmin.year as integer) = {{ quality_partition_year() }}
     left join {{ ref('policy_parameters') }} as pmax
-        on pmax.parameter = r.max_parameter and cast(pmax.year as integer) = {{ drg_month_year() }}
+        on pmax.parameter = r.max_parameter and cast(pmax.year as integer) = {{ quality_partition_year() }}
 ),
 
 procedure_prefixes as (

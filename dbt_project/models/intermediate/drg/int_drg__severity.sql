@@ -9,7 +9,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ drg_delete_month() }}",
+    pre_hook="{{ delete_partition() }}",
 ) }}
 
 with
@@ -17,7 +17,7 @@ with
 cases as (
     select setl_id, data_month, scheme_version, principal_diag_code
     from {{ ref('int_drg__mdc') }}
-    where data_month = {{ drg_month() }}
+    where data_month = {{ partition_month() }}
 ),
 
 -- secondary diagnoses: not flagged principal and not a repeat of the principal code

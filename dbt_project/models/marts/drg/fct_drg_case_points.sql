@@ -18,7 +18,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ drg_delete_month() }}",
+    pre_hook="{{ delete_partition() }}",
 ) }}
 
 with
@@ -26,19 +26,19 @@ with
 cases as (
     select setl_id, fixmedins_code, data_month, scheme_version, drg, group_status, basic_group, medfee_sumamt
     from {{ ref('fct_drg_case') }}
-    where data_month = {{ drg_month() }} and payment_method = 'DRG'
+    where data_month = {{ partition_month() }} and payment_method = 'DRG'
 ),
 
 params as (
     select
-        {{ drg_param('drg_point_scale', 'decimal(18,4)') }} as point_scale,
-        {{ drg_param('drg_high_multiple_rw_band1_max', 'decimal(18,4)') }} as band1_max,
-        {{ drg_param('drg_high_multiple_rw_band2_max', 'decimal(18,4)') }} as band2_max,
-        {{ drg_param('drg_high_multiple_band1', 'decimal(18,4)') }} as high_band1,
-        {{ drg_param('drg_high_multiple_band2', 'decimal(18,4)') }} as high_band2,
-        {{ drg_param('drg_high_multiple_band3', 'decimal(18,4)') }} as high_band3,
-        {{ drg_param('drg_low_multiple', 'decimal(18,4)') }} as low_multiple,
-        {{ drg_param('basic_group_coefficient', 'decimal(18,4)') }} as basic_group_coefficient
+        {{ policy_param('drg_point_scale', 'decimal(18,4)') }} as point_scale,
+        {{ policy_param('drg_high_multiple_rw_band1_max', 'decimal(18,4)') }} as band1_max,
+        {{ policy_param('drg_high_multiple_rw_band2_max', 'decimal(18,4)') }} as band2_max,
+        {{ policy_param('drg_high_multiple_band1', 'decimal(18,4)') }} as high_band1,
+        {{ policy_param('drg_high_multiple_band2', 'decimal(18,4)') }} as high_band2,
+        {{ policy_param('drg_high_multiple_band3', 'decimal(18,4)') }} as high_band3,
+        {{ policy_param('drg_low_multiple', 'decimal(18,4)') }} as low_multiple,
+        {{ policy_param('basic_group_coefficient', 'decimal(18,4)') }} as basic_group_coefficient
 ),
 
 {#- The yearly weights may not exist yet (a monthly build before the first yearly one): then every
@@ -48,7 +48,7 @@ weights as (
     {%- if weights_relation is not none %}
     select drg, weight, weight_source, mean_cost
     from {{ ref('fct_drg_weights') }}
-    where year = {{ drg_month_year() }}
+    where year = {{ quality_partition_year() }}
     {%- else %}
     select
         cast(null as varchar) as drg,

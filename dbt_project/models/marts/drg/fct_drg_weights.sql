@@ -16,17 +16,17 @@
     incremental_strategy='append',
     on_schema_change='fail',
     tags=['yearly'],
-    pre_hook="{{ drg_delete_year() }}",
+    pre_hook="{{ delete_partition('year') }}",
 ) }}
 
 with
 
 params as (
     select
-        {{ drg_year() }} as year,
-        {{ drg_param('drg_scheme_version', 'varchar', drg_year()) }} as scheme_version,
-        {{ drg_param('drg_weight_history_years', 'integer', drg_year()) }} as history_years,
-        {{ drg_param('drg_weight_trim_sd', 'double', drg_year()) }} as trim_sd
+        {{ partition_year() }} as year,
+        {{ policy_param('drg_scheme_version', 'varchar', partition_year()) }} as scheme_version,
+        {{ policy_param('drg_weight_history_years', 'integer', partition_year()) }} as history_years,
+        {{ policy_param('drg_weight_trim_sd', 'double', partition_year()) }} as trim_sd
 ),
 
 grouped_cases as (

@@ -7,7 +7,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ drg_delete_month() }}",
+    pre_hook="{{ delete_partition() }}",
 ) }}
 
 with
@@ -15,11 +15,11 @@ with
 cases as (
     select fixmedins_code, payment_method, data_month, coalesce(mdc, 'NONE') as mdc, group_status, reason_code
     from {{ ref('fct_drg_case') }}
-    where data_month = {{ drg_month() }}
+    where data_month = {{ partition_month() }}
 ),
 
 params as (
-    select {{ drg_param('min_grouping_rate', 'decimal(9,4)') }} as min_grouping_rate
+    select {{ policy_param('min_grouping_rate', 'decimal(9,4)') }} as min_grouping_rate
 ),
 
 per_mdc as (

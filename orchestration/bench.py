@@ -1,0 +1,197 @@
+"""`drgdip bench` (`make bench`): CHS-DRG grouping speed next to a bare DuckDB scan and join.
+
+    drgdip bench                      # 1,000,000 cases
+    drgdip bench --cases 100000 --keep /tmp/bench
+
+A benchmark, never a test. Steps:
+1. generate N clean cases with the demo generator (`generate_cases` + `text_frames`, one
+   hospital-month at a time, so memory stays bounded) and write them straight into the staged
+   tables `staging.stg_setlinfo / stg_diseinfo / stg_oprninfo`, typed per `interface.Field.type`
+   as staging types them. This skips files, ingestion and the staging models (which are not what
+   is measured and would take most of the time); every case is filed under one data month
+   (`BENCH_MONTH`) so one grouper run covers them all;
+2. load the reference tables (copied from the configured warehouse when it has them, else
+   `dbt seed`) in a scratch copy of the dbt project (`orchestration.selfcheck.scratch_project`);
+3. time the grouper: `dbt run` of the DRG grouping models for the month, wall clock (what a
+   monthly run costs, dbt start-up included; dbt runs independent models on 2 threads), and each
+   model's own execution time from dbt's run_results.json;
+4. time the bare scan: the month's diagnosis rows joined to their case headers and materialised;
+5. print both and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import duckdb
+
+from orchestration import interface
+from orchestration.config import load_settings
+from orchestration.selfcheck import (
+    DRG_GROUPING_MODELS,
+    DRG_MODEL_DIRS,
+    SelfCheckError,
+    copy_reference,
+    run_dbt,
+    scratch_project,
+)
+
+BENCH_MONTH = "2024-01"
+BENCH_YEAR = 2024
+PARTS = ("setlinfo", "diseinfo", "oprninfo")  # what the grouper reads
+
+# the bare scan: every diagnosis of the month joined to its case header, materialised
+BARE_SQL = f"""
+create or replace temp table bare as
+select d.setl_id, d.diag_code, d.maindiag_flag, s.gend, s.age
+from staging.stg_diseinfo as d
+inner join staging.stg_setlinfo as s on s.setl_id = d.setl_id
+where d.data_month = '{BENCH_MONTH}' and s.data_month = '{BENCH_MONTH}'
+"""
+
+
+def _typed(field: interface.Field) -> str:
+    text = f"nullif(trim({field.name}), '')"
+    return {
+        "varchar": text,
+        "integer": f"try_cast({text} as integer)",
+        "decimal": f"try_cast({text} as decimal(18, 2))",
+        "date": f"try_cast({text} as date)",
+        "timestamp": f"try_cast({text} as timestamp)",
+    }[field.type] + f" as {field.name}"
+
+
+def _create_staged(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("create schema if not exists staging")
+    types = {"decimal": "decimal(18,2)"}
+    for part in PARTS:
+        cols = ", ".join(f"{f.name} {types.get(f.type, f.type)}" for f in interface.PARTS[part] if not f.personal)
+        con.execute(f"create or replace table staging.stg_{part} ({cols}, data_month varchar)")
+
+
+def generate_staged(con: duckdb.DuckDBPyConnection, cases: int, seed: int, progress) -> dict[str, int]:
+    """Generate about `cases` clean cases over the registry's hospitals and 2024, straight into
+    the staged tables; return the row count of each."""
+    from orchestration.demo import generator as g
+
+    ref = g.load_reference()
+    profiles = g.build_profiles(ref)
+    plan = g.make_plan(ref, seed, None, (BENCH_YEAR,), None, cases, g.DefectRates.none())
+    _create_staged(con)
+    done = 0
+    t0 = time.perf_counter()
+    for month in plan.months:
+        for h in plan.hospitals.itertuples():
+            if g._expected_cases(plan, h, month) < 30:
+                continue  # the generator cannot make an empty hospital-month; a benchmark has none
+            mc = g.generate_cases(plan, ref, profiles, h, month)
+            frames = g.text_frames(mc, h, month, ref)
+            for part in PARTS:
+                frame = frames[part]  # noqa: F841  (read by DuckDB by name)
+                fields = [f for f in interface.PARTS[part] if not f.personal]
+                con.execute(f"insert into staging.stg_{part} select {', '.join(_typed(f) for f in fields)}, "
+                            f"'{BENCH_MONTH}' from frame")
+            done += len(mc.setl)
+        rate = done / max(time.perf_counter() - t0, 1e-9)
+        progress(f"  generated {month}: {done:,} cases ({rate:,.0f} cases/s)")
+    return {part: con.execute(f"select count(*) from staging.stg_{part}").fetchone()[0] for part in PARTS}
+
+
+def _model_seconds(project: Path) -> dict[str, float]:
+    results = json.loads((project / "target" / "run_results.json").read_text(encoding="utf-8"))
+    return {r["unique_id"].rsplit(".", 1)[-1]: float(r["execution_time"]) for r in results["results"]}
+
+
+def bare_scan(warehouse: Path, repeats: int = 3) -> float:
+    """Best of `repeats` runs of the bare scan and join (seconds)."""
+    with duckdb.connect(str(warehouse)) as con:
+        best = float("inf")
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            con.execute(BARE_SQL)
+            best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def run_bench(cases: int, work: Path, seed: int, progress=print) -> dict:
+    settings = load_settings()
+    warehouse = work / "bench.duckdb"
+    project = scratch_project(work / "project", DRG_MODEL_DIRS)
+    t0 = time.perf_counter()
+    progress(f"reference tables → {warehouse}")
+    if copy_reference(settings.warehouse, warehouse):
+        reference = f"copied from {settings.warehouse}"
+    else:
+        run_dbt(["seed", "--select", *(f"+{m}" for m in DRG_GROUPING_MODELS)], project, warehouse)
+        reference = "dbt seed"
+    progress(f"generating ~{cases:,} cases straight into the staged tables")
+    with duckdb.connect(str(warehouse)) as con:
+        rows = generate_staged(con, cases, seed, progress)
+    prepare = time.perf_counter() - t0
+    progress(f"grouping {rows['setlinfo']:,} cases ({rows['diseinfo']:,} diagnoses, {rows['oprninfo']:,} "
+             f"procedures) with dbt ...")
+    t0 = time.perf_counter()
+    run_dbt(["run", "--select", *DRG_GROUPING_MODELS, "--vars", json.dumps({"month": BENCH_MONTH})],
+            project, warehouse)
+    wall = time.perf_counter() - t0
+    models = _model_seconds(project)
+    progress("bare DuckDB scan and join of the same diagnosis rows ...")
+    bare = bare_scan(warehouse)
+    return {
+        "cases": rows["setlinfo"], "rows": rows, "reference": reference, "prepare_seconds": round(prepare, 1),
+        "grouping_wall_seconds": round(wall, 2), "models": {k: round(v, 2) for k, v in models.items()},
+        "models_sum_seconds": round(sum(models.values()), 2), "bare_seconds": round(bare, 3),
+        "ratio": round(wall / bare, 1) if bare else None,
+    }
+
+
+def register(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "bench",
+        help="benchmark: DRG grouping of N generated cases vs a bare DuckDB scan and join",
+        description=(
+            "Generates N clean cases (demo generator) straight into the staged tables of a scratch "
+            "DuckDB, runs the CHS-DRG grouping dbt models on them and a bare scan-and-join of the same "
+            "diagnosis rows, and prints both times and their ratio (target: grouping within 5x)."
+        ),
+    )
+    parser.add_argument("--cases", type=int, default=1_000_000,
+                        help="cases to generate (default 1,000,000; at least ~50,000 so no hospital-month is empty)")
+    parser.add_argument("--seed", type=int, default=20240101, help="generator seed")
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temp dir)")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    echo = (lambda m: print(m, file=sys.stderr, flush=True)) if args.json else (lambda m: print(m, flush=True))
+    try:
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            if any(args.keep.iterdir()):
+                print(f"drgdip bench: {args.keep} is not empty", file=sys.stderr)
+                return 2
+            result = run_bench(args.cases, args.keep, args.seed, echo)
+        else:
+            with tempfile.TemporaryDirectory(prefix="drgdip-bench-") as tmp:
+                result = run_bench(args.cases, Path(tmp), args.seed, echo)
+    except SelfCheckError as exc:
+        print(f"drgdip bench: {exc}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return 0
+    print(f"\n{result['cases']:,} cases ({result['rows']['diseinfo']:,} diagnosis rows); reference: {result['reference']}")
+    for model, seconds in result["models"].items():
+        print(f"  {model:<22} {seconds:8.2f} s")
+    print(f"DRG grouping (dbt run, wall) {result['grouping_wall_seconds']:7.2f} s  (models' own times sum to "
+          f"{result['models_sum_seconds']:.2f} s on 2 threads)")
+    print(f"bare scan + join             {result['bare_seconds']:7.3f} s")
+    print(f"ratio                        {result['ratio']:7.1f} x  (target ≤ 5x)")
+    return 0
+
