@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 CATALOGUES := seeds/icd10_diagnoses.csv seeds/icd9_procedures.csv
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: help setup demo test lint ui clean bench
+.PHONY: help setup demo test lint ui docs clean bench
 
 help:  ## list the targets
 	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -38,6 +38,11 @@ lint: setup  ## ruff
 
 ui: setup  ## open the Dagster UI on http://127.0.0.1:3000
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+docs: setup  ## dbt docs of the warehouse tables (what dashboards read) into reports/dbt_docs
+	cd dbt_project && DRGDIP_WAREHOUSE=$(CURDIR)/data/warehouse.duckdb ../$(BIN)/dbt docs generate \
+		--profiles-dir . --target-path $(CURDIR)/reports/dbt_docs --static --quiet
+	@echo "open reports/dbt_docs/static_index.html in a browser"
 
 bench: setup  ## heavy runs, never part of the tests
 	$(BIN)/drgdip bench
