@@ -21,8 +21,13 @@
 
 with
 
+-- only the columns this step reads: the CTE is read twice, so DuckDB materialises it, and the
+-- MDC step's full width (trace columns) made that copy the costliest part of the step
 mdc_cases as (
-    select * from {{ ref('int_drg__mdc') }}
+    select
+        setl_id, data_month, scheme_version, mdc, principal_diag_code, birth_weight_rule_id,
+        birth_weight_adrg, nwb_bir_wt, reason_code, reason_detail
+    from {{ ref('int_drg__mdc') }}
     where data_month = {{ partition_month() }}
 ),
 

@@ -31,11 +31,13 @@ catalogue as (
     group by diag_code
 ),
 
--- the range lookup runs once per distinct principal code, then joins back by equality
+-- the range lookup runs once per distinct principal code, then joins back by equality (read from
+-- the table, not from `pre`: a CTE read twice is materialised at its full width)
 principal_codes as (
     select distinct scheme_version, principal_diag_code
-    from pre
-    where principal_diag_code is not null and scheme_version is not null
+    from {{ ref('int_drg__pre_mdc') }}
+    where data_month = {{ partition_month() }}
+      and principal_diag_code is not null and scheme_version is not null
 ),
 
 range_hits as (

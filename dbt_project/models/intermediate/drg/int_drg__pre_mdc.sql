@@ -13,7 +13,15 @@
 
 with
 
+-- the month's cases, narrow: the rules read these columns, and a CTE read several times is
+-- materialised at its width (the other header columns are read once, in `final`)
 cases as (
+    select setl_id, nwb_age, nwb_bir_wt, vent_used_dura
+    from {{ ref('stg_setlinfo') }}
+    where data_month = {{ partition_month() }}
+),
+
+case_headers as (
     select
         setl_id,
         mdtrt_id,
@@ -256,7 +264,7 @@ final as (
         hs.pre_mdc_rules_matched,
         w.birth_weight_rule_id,
         w.birth_weight_adrg
-    from cases as c
+    from case_headers as c
     cross join scheme as s
     left join principal as pr on pr.setl_id = c.setl_id
     left join ranked_hits as h on h.setl_id = c.setl_id and h.hit_rank = 1

@@ -36,9 +36,18 @@ secondary as (
     group by all
 ),
 
+-- only the prefix lengths some MCC/CC list or exclusion entry has: a shorter or longer prefix
+-- can match neither, and expanding every length was most of this step's rows
+entry_lengths as (
+    select distinct length({{ drg_code('diag_code') }}) as n from {{ ref('drg_cc_list') }}
+    union
+    select distinct length({{ drg_code('cc_code') }}) from {{ ref('drg_cc_exclusions') }}
+),
+
 secondary_prefixes as (
     select *, left(diag_code, n) as code_prefix, n as prefix_length
     from (select *, {{ drg_prefix_length('diag_code') }} as n from secondary)
+    where n in (select n from entry_lengths)
 ),
 
 -- the most specific (longest) MCC/CC list entry of each secondary diagnosis

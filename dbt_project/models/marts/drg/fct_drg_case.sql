@@ -65,21 +65,24 @@ cases as (
     inner join severity as s on s.setl_id = m.setl_id
 ),
 
--- the group of the ADRG at the case's level, else the next lower-severity one it has
--- (one aggregate per case: arg_min over the ordering key beats a window sort on a province)
+-- the group of the ADRG at each target level, else the next lower-severity one it has: decided
+-- once per (scheme, ADRG, target suffix) on the small groups seed, then joined to the cases by
+-- equality (a per-case arg_min over the cases' rows cost a wide materialised CTE and a 1M-group
+-- aggregate on a province)
 drg_choice as (
     select
-        c.setl_id,
+        g.scheme_version,
+        g.adrg,
+        t.target_suffix,
         arg_min(
             {'drg': g.drg, 'drg_name': g.drg_name, 'severity_suffix': g.severity_suffix, 'basic_group': g.basic_group},
-            {'below_target': g.severity_suffix < c.target_suffix,
-             'at_or_above': case when g.severity_suffix >= c.target_suffix then g.severity_suffix end,
+            {'below_target': g.severity_suffix < t.target_suffix,
+             'at_or_above': case when g.severity_suffix >= t.target_suffix then g.severity_suffix end,
              'below_desc': -cast(g.severity_suffix as integer)}
         ) as choice
-    from cases as c
-    inner join groups as g on g.scheme_version = c.scheme_version and g.adrg = c.adrg
-    where c.adrg_reason_code is null
-    group by c.setl_id
+    from groups as g
+    cross join (values ('1'), ('3'), ('5')) as t (target_suffix)
+    group by g.scheme_version, g.adrg, t.target_suffix
 ),
 
 resolved as (
@@ -96,7 +99,9 @@ resolved as (
         d.choice.severity_suffix as severity_suffix,
         d.choice.basic_group as basic_group
     from cases as c
-    left join drg_choice as d on d.setl_id = c.setl_id
+    left join drg_choice as d
+        on c.adrg_reason_code is null
+        and d.scheme_version = c.scheme_version and d.adrg = c.adrg and d.target_suffix = c.target_suffix
     left join hospitals as h
         on h.fixmedins_code = c.fixmedins_code
         and cast(c.dscg_time as date) >= cast(h.valid_from as date)
