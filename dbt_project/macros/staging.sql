@@ -103,6 +103,20 @@
 {%- endmacro %}
 
 
+{#- The exact copies of a raw row (same values, wherever delivered): `copy_number` 1 for the first
+    delivery, above 1 for each later copy (set aside as DUPLICATE_ROW), and where the first was. -#}
+{% macro exact_copy_columns(part) -%}
+        row_number() over (
+            partition by {{ raw_field_list(part) }}
+            order by _landing_month, _source_file, _row_number
+        ) as copy_number,
+        first_value(_source_file || ', row ' || cast(_row_number as varchar)) over (
+            partition by {{ raw_field_list(part) }}
+            order by _landing_month, _source_file, _row_number
+        ) as original_location
+{%- endmacro %}
+
+
 {% macro _sql_text(value) -%}
     '{{ value | replace("'", "''") }}'
 {%- endmacro %}

@@ -54,14 +54,7 @@ typed as (
         {{ row_location() }} as row_location,
         {{ row_problems('setlinfo') }} as field_problems,
         -- an exact copy of an earlier row (same values, wherever delivered) is set aside
-        row_number() over (
-            partition by {{ raw_field_list('setlinfo') }}
-            order by _landing_month, _source_file, _row_number
-        ) as copy_number,
-        first_value(_source_file || ', row ' || cast(_row_number as varchar)) over (
-            partition by {{ raw_field_list('setlinfo') }}
-            order by _landing_month, _source_file, _row_number
-        ) as original_location
+        {{ exact_copy_columns('setlinfo') }}
     from raw_setlinfo
 ),
 
