@@ -286,3 +286,34 @@ line_status as (
         on line_checked.setl_id = staged_headers.setl_id
 )
 {%- endmacro %}
+
+{#- The quarantine rule of a header row (a settlement or a list header), first problem wins: a
+    field that cannot be staged, an exact copy of an earlier row, a hospital not in the registry,
+    a hospital other than its delivery folder's. Emits the CTE `checked` over the CTEs `typed` and
+    `hospitals`. -#}
+{% macro header_row_checks() -%}
+checked as (
+    select
+        typed.*,
+        case
+            when len(typed.field_problems) > 0 then typed.field_problems[1]
+            when typed.copy_number > 1 then {
+                'field': null, 'reason_code': 'DUPLICATE_ROW',
+                'message': 'exact copy of ' || typed.original_location || '; the copy was set aside'
+            }
+            when hospitals.fixmedins_code is null then {
+                'field': 'fixmedins_code', 'reason_code': 'UNKNOWN_HOSPITAL',
+                'message': 'hospital code fixmedins_code (定点医药机构编号) ''' || typed.fixmedins_code
+                    || ''' is not in the hospital registry'
+            }
+            when typed.fixmedins_code <> typed.folder_hospital then {
+                'field': 'fixmedins_code', 'reason_code': 'HOSPITAL_MISMATCH',
+                'message': 'hospital code fixmedins_code (定点医药机构编号) ''' || typed.fixmedins_code
+                    || ''' differs from the folder ''' || typed.folder_hospital || ''' the file was delivered in'
+            }
+        end as problem
+    from typed
+    left join hospitals
+        on typed.fixmedins_code = hospitals.fixmedins_code
+)
+{%- endmacro %}

@@ -37,30 +37,7 @@ typed as (
     from raw_settlements
 ),
 
-checked as (
-    select
-        typed.*,
-        case
-            when len(typed.field_problems) > 0 then typed.field_problems[1]
-            when typed.copy_number > 1 then {
-                'field': null, 'reason_code': 'DUPLICATE_ROW',
-                'message': 'exact copy of ' || typed.original_location || '; the copy was set aside'
-            }
-            when hospitals.fixmedins_code is null then {
-                'field': 'fixmedins_code', 'reason_code': 'UNKNOWN_HOSPITAL',
-                'message': 'hospital code fixmedins_code (定点医药机构编号) ''' || typed.fixmedins_code
-                    || ''' is not in the hospital registry'
-            }
-            when typed.fixmedins_code <> typed.folder_hospital then {
-                'field': 'fixmedins_code', 'reason_code': 'HOSPITAL_MISMATCH',
-                'message': 'hospital code fixmedins_code (定点医药机构编号) ''' || typed.fixmedins_code
-                    || ''' differs from the folder ''' || typed.folder_hospital || ''' the file was delivered in'
-            }
-        end as problem
-    from typed
-    left join hospitals
-        on typed.fixmedins_code = hospitals.fixmedins_code
-),
+{{ header_row_checks() }},
 
 ordered as (
     select
