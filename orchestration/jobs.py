@@ -5,7 +5,9 @@ The yearly cycle, in the order `drgdip demo` runs it:
 2. `monthly_cycle` for every month: ingest, stage, validate, group (DRG and DIP);
 3. `annual_reference` for the payment year: weights and the DIP library from the history years;
 4. `monthly_payment` for each month of the payment year: case points and pre-settlement;
-5. `annual_clearing` for the payment year: budget, clearing, reconciliation.
+5. `monthly_supervision` for each month of the payment year: indicators and peer-compared flags;
+6. `annual_clearing` for the payment year: budget, clearing (with confirmed flags' penalties),
+   reconciliation.
 """
 
 from __future__ import annotations
@@ -53,6 +55,15 @@ monthly_payment_job = define_asset_job(
     description="One month of the payment year: case points and the monthly pre-settlement.",
 )
 
+monthly_supervision_job = define_asset_job(
+    "monthly_supervision",
+    selection=AssetSelection.groups("supervision"),
+    partitions_def=monthly_partitions,
+    description="One month of the payment year, after its payment: supervision indicators per hospital, "
+    "MDC and DIP disease, readmission pairs and the peer-compared flags (upcoding, split admissions, "
+    "cost shifting, under-service, patient shirking).",
+)
+
 annual_clearing_job = define_asset_job(
     "annual_clearing",
     selection=AssetSelection.groups("clearing"),
@@ -60,4 +71,5 @@ annual_clearing_job = define_asset_job(
     description="The annual clearing of a payment year under the global budget, with reconciliation.",
 )
 
-JOBS = [reference_job, monthly_job, restage_job, annual_reference_job, monthly_payment_job, annual_clearing_job]
+JOBS = [reference_job, monthly_job, restage_job, annual_reference_job, monthly_payment_job,
+        monthly_supervision_job, annual_clearing_job]

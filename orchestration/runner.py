@@ -136,8 +136,10 @@ def materialize_months(
 
 
 def _run_payment_year(runner: _Runner, year: str, year_months: list[str], echo) -> list[MonthSummary]:
-    """Weights and library before the year, the twelve monthly pre-settlements, the clearing."""
-    steps = [("annual_reference", year)] + [("monthly_payment", m) for m in year_months] + [("annual_clearing", year)]
+    """Weights and library before the year, the twelve monthly pre-settlements, the twelve months of
+    supervision, the clearing."""
+    steps = ([("annual_reference", year)] + [("monthly_payment", m) for m in year_months]
+             + [("monthly_supervision", m) for m in year_months] + [("annual_clearing", year)])
     summaries = []
     for job_name, key in steps:
         if not runner.has_assets(job_name):
@@ -161,7 +163,7 @@ def print_summary(summaries: list[MonthSummary], settings: Settings, total_secon
         tot.cases += s.cases
         tot.quarantined_rows += s.quarantined_rows
     echo(f"  {'total':<8} {tot.files:>6} {tot.raw_rows:>10,} {tot.cases:>8,} {tot.quarantined_rows:>12,} {total_seconds:>8.1f}")
-    for step in ("annual_reference", "monthly_payment", "annual_clearing"):
+    for step in ("annual_reference", "monthly_payment", "monthly_supervision", "annual_clearing"):
         runs = [s for s in summaries if s.step == step]
         if runs:
             echo(f"  {step}: {len(runs)} run(s), {sum(s.seconds for s in runs):.1f}s")

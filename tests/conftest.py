@@ -184,3 +184,50 @@ def tiny_region(tmp_path_factory) -> Settings:
     generate_region(settings, seed=settings.demo_seed, hospitals=4, months=list(TINY_REGION_MONTHS),
                     cases_per_year=600, defect_rates=rates)
     return settings
+
+
+# --- a small region built through every job ------------------------------------------------------
+
+
+BUILT_REGION_MONTHS = ("2024-02", "2024-03")
+BUILT_REGION_JOBS = ("monthly_cycle", "monthly_payment", "monthly_supervision")
+
+
+def run_job(defs, name: str, partition_key: str | None, instance) -> None:
+    """Run one Dagster job in process; fail with the steps' errors."""
+    job = defs.resolve_job_def(name)
+    result = job.execute_in_process(partition_key=partition_key, instance=instance, raise_on_error=False)
+    failures = [e.event_specific_data.error.to_string() for e in result.all_events
+                if e.is_step_failure and e.event_specific_data and e.event_specific_data.error]
+    assert result.success, f"{name} {partition_key or ''} failed:\n" + "\n".join(failures)[-6000:]
+
+
+@pytest.fixture(scope="session")
+def built_region(tmp_path_factory) -> Settings:
+    """A small generated region (the first 4 hospitals: 3 DRG and 1 DIP of tier 1, one of them
+    coding more complications and one splitting stays; about 200 cases a month; every row-level
+    defect kind at 3%) run through the real Dagster jobs in process as `drgdip demo` runs them:
+    reference_data, monthly_cycle per month, annual_reference 2024 (no history year: weights and
+    library from 2024's own cases), monthly_payment and monthly_supervision per month,
+    annual_clearing 2024. Returns its settings: `.warehouse` is the built warehouse (read it, never
+    write it: copy it first), `.data_dir / "manifest"` the generator's ground truth."""
+    from dagster import DagsterInstance
+
+    from orchestration.definitions import build_definitions
+    from orchestration.demo.generator import ROW_DEFECTS, DefectRates, generate_region
+
+    settings = load_settings().with_paths(tmp_path_factory.mktemp("built_region"))
+    rates = replace(DefectRates(), late_upload=0.04, correction=0.04, **dict.fromkeys(ROW_DEFECTS, 0.03))
+    generate_region(settings, seed=settings.demo_seed, hospitals=4, months=list(BUILT_REGION_MONTHS),
+                    cases_per_year=2400, defect_rates=rates)
+    defs = build_definitions(settings)
+    with DagsterInstance.ephemeral() as instance:
+        run_job(defs, "reference_data", None, instance)
+        for month in BUILT_REGION_MONTHS:
+            run_job(defs, "monthly_cycle", month, instance)
+        run_job(defs, "annual_reference", "2024", instance)
+        for job in BUILT_REGION_JOBS[1:]:
+            for month in BUILT_REGION_MONTHS:
+                run_job(defs, job, month, instance)
+        run_job(defs, "annual_clearing", "2024", instance)
+    return settings

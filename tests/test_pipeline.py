@@ -16,10 +16,13 @@ def test_definitions_load_with_every_job():
 
     names = {job.name for job in defs.jobs}
     assert {"reference_data", "monthly_cycle", "restage_month", "annual_reference", "monthly_payment",
-            "annual_clearing"} <= names
+            "monthly_supervision", "annual_clearing"} <= names
     monthly = defs.resolve_job_def("monthly_cycle").asset_layer.executable_asset_keys
     assert RAW_ASSET in monthly
     assert any(key.path[-1] == "stg_setlinfo" for key in monthly)
+    supervision = defs.resolve_job_def("monthly_supervision").asset_layer.executable_asset_keys
+    assert {key.path[-1] for key in supervision} >= {"int_supervision__cases", "int_supervision__readmission_pairs"}
+    assert not {key.path[-1] for key in supervision} & {key.path[-1] for key in monthly}
 
 
 def test_touched_months_reads_ingestion_metadata():

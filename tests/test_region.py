@@ -1,61 +1,32 @@
-"""Coverage of the assembled cycle on a tiny generated region, against the generator's manifest.
+"""Coverage of the assembled cycle on a small generated region, against the generator's manifest.
 
-The session's `tiny_region` (4 hospitals of both payment methods, 2024-02..2024-04, every row-level
-defect kind at 3%), its first two months, runs through the real Dagster jobs in-process, as
-`drgdip demo` runs them: `reference_data`, `monthly_cycle` per month, `annual_reference` for 2024
-(no history year in the warehouse: the weights and the DIP library fall back to 2024's own cases),
-`monthly_payment` per month. Then every case the generator delivered clean (its setl_id in no row of
-`manifest/defects.csv`) must come out grouped and pointed, and every staged case must be pointed by
-exactly the method of its hospital.
+The session's `built_region` (tests/conftest.py: 4 hospitals of both payment methods, 2024-02..2024-03,
+every row-level defect kind at 3%) ran through the real Dagster jobs in-process, as `drgdip demo`
+runs them: `reference_data`, `monthly_cycle` per month, `annual_reference` for 2024 (no history
+year in the warehouse: the weights and the DIP library fall back to 2024's own cases),
+`monthly_payment` and `monthly_supervision` per month, `annual_clearing`. Then every case the
+generator delivered clean (its setl_id in no row of `manifest/defects.csv`) must come out grouped
+and pointed, and every staged case must be pointed by exactly the method of its hospital.
 """
 
 from __future__ import annotations
 
 import csv
-import shutil
 
 import duckdb
 import pytest
-from conftest import TINY_REGION_MONTHS
-from dagster import DagsterInstance
 
-from orchestration.config import SEEDS_DIR, load_settings
+from orchestration.config import SEEDS_DIR
 
 pytestmark = pytest.mark.slow
 
-YEAR = "2024"
-MONTHS = TINY_REGION_MONTHS[:2]  # two months are enough and keep the test near a minute
-
-
-def run_job(defs, name: str, partition_key: str | None, instance: DagsterInstance) -> None:
-    job = defs.resolve_job_def(name)
-    result = job.execute_in_process(partition_key=partition_key, instance=instance, raise_on_error=False)
-    failures = [e.event_specific_data.error.to_string() for e in result.all_events
-                if e.is_step_failure and e.event_specific_data and e.event_specific_data.error]
-    assert result.success, f"{name} {partition_key or ''} failed:\n" + "\n".join(failures)[-6000:]
-
 
 @pytest.fixture(scope="module")
-def region(tiny_region, tmp_path_factory):
-    """The tiny region's landing folder run through the year's jobs into a warehouse of its own;
-    returns (warehouse path, setl_ids with an injected defect)."""
-    from orchestration.definitions import build_definitions
-
-    root = tmp_path_factory.mktemp("region")
-    settings = load_settings().with_paths(root)
-    # the Dagster settings resource carries only the data dir (landing = <data_dir>/landing)
-    shutil.copytree(tiny_region.landing_dir, settings.landing_dir)
-    defs = build_definitions(settings)
-    with DagsterInstance.ephemeral() as instance:
-        run_job(defs, "reference_data", None, instance)
-        for month in MONTHS:
-            run_job(defs, "monthly_cycle", month, instance)
-        run_job(defs, "annual_reference", YEAR, instance)
-        for month in MONTHS:
-            run_job(defs, "monthly_payment", month, instance)
-    with (tiny_region.data_dir / "manifest" / "defects.csv").open(encoding="utf-8", newline="") as fh:
+def region(built_region):
+    """The session's built region: (warehouse path, setl_ids with an injected defect)."""
+    with (built_region.data_dir / "manifest" / "defects.csv").open(encoding="utf-8", newline="") as fh:
         defective = {row["setl_id"] for row in csv.DictReader(fh) if row["setl_id"]}
-    return settings.warehouse, defective
+    return built_region.warehouse, defective
 
 
 def fetch(warehouse, sql: str) -> list[dict]:
