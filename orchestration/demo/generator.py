@@ -62,7 +62,9 @@ FUND_RATE = {"310": {1: 0.85, 2: 0.86, 3: 0.88, 4: 0.88, 5: 0.9, 6: 0.9, 7: 0.9}
 COMPLICATIONS = ("J96.0", "N17.9", "A41.9", "I50.0", "E87.1", "D62", "E87.6", "R57.9", "J81",
                  "J18.9", "N39.0", "E86", "I26.9", "K92.2")
 COMPLICATION_RATE = 0.10  # share of adult cases with at least one coded complication
-UPCODING_FACTOR = 3.0  # upcoding hospitals code this many times more complications (no extra cost)
+UPCODING_FACTOR = 5.0  # upcoding hospitals code this many times more complications (no extra cost);
+# typical comorbidities (E11.9, J44.9, ...) already make ~45% of cases CC, so a weaker factor would
+# hide the upcoders in sampling noise at a hospital's monthly volume
 READMISSION_RATE = 0.03  # share of eligible cases followed by a readmission within 15 days
 SPLIT_SHARE = 0.45  # share of readmissions that are split admissions (splitting hospitals: 0.9)
 CROSS_REGION_RATE = 0.08
