@@ -26,6 +26,19 @@ UNKNOWN_HOSPITAL = "H99999999999"  # in no registry
 LOADED_AT = datetime(2024, 5, 1, 12, 0, 0)
 
 
+# --- parallel runs --------------------------------------------------------------------------------
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (`make test` runs `-n 2 --dist loadgroup`), keep each test file on one
+    worker, so its module fixtures are built once, and every file that reads the session's
+    `built_region` on the same worker, so that region is built once."""
+    uses_region = {item.module.__name__ for item in items if "built_region" in item.fixturenames}
+    for item in items:
+        module = item.module.__name__
+        item.add_marker(pytest.mark.xdist_group("built_region" if module in uses_region else module))
+
+
 # --- settings and warehouse ----------------------------------------------------------------------
 
 

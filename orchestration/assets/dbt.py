@@ -16,6 +16,7 @@ CLI), and by `prepare_if_dev()` under `dagster dev`.
 
 # No `from __future__ import annotations`: Dagster inspects the context and resource annotations.
 
+import fcntl
 import json
 import os
 import subprocess
@@ -77,8 +78,23 @@ def ensure_manifest() -> Path:
     """
     manifest = dbt_project.manifest_path
     seeds_dir = (dbt_project.project_dir / "seeds").resolve()
-    if manifest.exists() and manifest.stat().st_mtime >= _newest_input_mtime(dbt_project.project_dir, seeds_dir):
+
+    def fresh() -> bool:
+        return manifest.exists() and manifest.stat().st_mtime >= _newest_input_mtime(dbt_project.project_dir, seeds_dir)
+
+    if fresh():
         return manifest
+    # Several processes may import this at once (parallel test workers, the UI and a CLI run):
+    # one parses, the others wait for it and reuse its manifest.
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    with (manifest.parent / ".parse.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if fresh():
+            return manifest
+        return _parse(manifest)
+
+
+def _parse(manifest: Path) -> Path:
     done = subprocess.run(
         [DBT_EXECUTABLE, "parse", "--quiet", "--project-dir", str(dbt_project.project_dir),
          "--profiles-dir", str(dbt_project.profiles_dir), "--target-path", str(dbt_project.target_path)],
