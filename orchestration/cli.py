@@ -14,6 +14,7 @@ COMMAND_MODULES: list[str] = [
     "orchestration.assets.ingestion",  # drgdip ingest
     "orchestration.quality.cli",  # drgdip quality
     "orchestration.payment",  # drgdip clear / explain
+    "orchestration.supervision",  # drgdip flags
     "orchestration.selfcheck",  # drgdip group
     "orchestration.bench",  # drgdip bench
 ]

@@ -262,6 +262,9 @@ def write_mini_region(db: Path) -> None:
                     "disease_code varchar, deviation_class varchar, points decimal(18,4), primary_care_disease boolean)")
         con.execute("create table staging.stg_setlinfo (setl_id varchar, data_month varchar, hifp_pay decimal(18,2), "
                     "insu_admdvs varchar)")
+        # no supervision here: an empty review list (the clearing adds the confirmed flags' penalties)
+        con.execute("create table marts.mart_supervision__flag_reviews (year integer, fixmedins_code varchar, "
+                    "status varchar, penalty_amount decimal(18,2))")
         for c in cases:
             flag = c["uniform_coefficient"] == "1"
             if c["pool"] == "DRG":

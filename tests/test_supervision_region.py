@@ -14,6 +14,8 @@ import csv
 import duckdb
 import pytest
 
+from orchestration.demo.generator import SPLIT_SHARE
+
 pytestmark = pytest.mark.slow
 
 
@@ -61,3 +63,55 @@ def test_unrelated_readmissions_are_counted_but_not_suspected(built_region, clea
         pair = found.get((p["first_setl_id"], p["second_setl_id"]))
         assert pair is not None, p  # a readmission within 31 days all the same
         assert not pair["suspected_split"], pair
+
+
+def hospital_profiles(settings) -> dict[str, dict]:
+    return {r["fixmedins_code"]: r for r in manifest(settings, "hospital_profiles.csv")}
+
+
+@pytest.fixture(scope="module")
+def flags(built_region) -> list[dict]:
+    return fetch(built_region.warehouse, "select * from marts.mart_supervision__flags")
+
+
+def test_the_generators_upcoding_hospital_is_flagged(built_region, flags):
+    profiles = hospital_profiles(built_region)
+    upcoders = {code for code, p in profiles.items() if p["upcoding"] == "1"}
+    assert upcoders, "the region should hold an upcoding hospital"
+    fired = {f["fixmedins_code"] for f in flags if f["flag_kind"] == "upcoding" and f["fired"]}
+    assert upcoders <= fired
+    # the evidence names the secondary diagnoses that make its cases MCC/CC
+    evidence = next(f for f in flags if f["flag_kind"] == "upcoding" and f["fired"])["evidence"]
+    assert "diag_code" in evidence
+
+
+def test_split_admissions_are_flagged_with_their_pairs(built_region, flags, clean_readmissions):
+    split = [p for p in clean_readmissions if p["split_admission"] == "1"]
+    listed = " ".join(f["evidence"] for f in flags if f["flag_kind"] == "split_admission" and f["fired"])
+    for p in split:
+        assert p["second_setl_id"] in listed, p
+
+
+def test_false_positive_rate_on_clean_hospitals(built_region, flags):
+    """Clean hospitals: neither upcoding nor splitting in the generator's plan. What fires there:
+
+    - split_admission: the generator also gives clean hospitals split admissions (45% of their
+      readmissions repeat the first stay's principal diagnosis), and the flag lists every suspected
+      pair for review (supervision_split_min_pairs = 1): these are true findings at the pair level,
+      not false positives, and they are reported separately;
+    - upcoding, cost_shifting, under_service, patient_shirking: the generator injects none of these
+      at clean hospitals, so every firing there is a false positive. Their rate is measured below
+      over all evaluations (hospital × month × kind) and must stay at or below 10%.
+    """
+    profiles = hospital_profiles(built_region)
+    clean = {code for code, p in profiles.items()
+             if p["upcoding"] != "1" and float(p["split_admission_share"]) <= SPLIT_SHARE}
+    evaluated = [f for f in flags if f["fixmedins_code"] in clean and f["flag_kind"] != "split_admission"]
+    assert evaluated, "flags should be evaluated at clean hospitals"
+    false_positives = [f for f in evaluated if f["fired"]]
+    rate = len(false_positives) / len(evaluated)
+    print(f"false-positive rate at clean hospitals: {len(false_positives)}/{len(evaluated)} = {rate:.1%}; "
+          + "; ".join(f"{f['fixmedins_code']} {f['period']} {f['flag_kind']} {f['evidence_summary']}"
+                      for f in false_positives))
+    assert rate <= 0.10
+    assert not [f for f in false_positives if f["flag_kind"] == "upcoding"]
