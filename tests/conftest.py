@@ -7,7 +7,9 @@ built once per session and copied (`copy_warehouse`), never rebuilt per test.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
 import shutil
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
@@ -24,19 +26,6 @@ HOSPITAL_A = "H37030300001"  # in seeds/hospitals.csv
 HOSPITAL_B = "H37030300002"  # in seeds/hospitals.csv
 UNKNOWN_HOSPITAL = "H99999999999"  # in no registry
 LOADED_AT = datetime(2024, 5, 1, 12, 0, 0)
-
-
-# --- parallel runs --------------------------------------------------------------------------------
-
-
-def pytest_collection_modifyitems(config, items):
-    """Under pytest-xdist (`make test` runs `-n 2 --dist loadgroup`), keep each test file on one
-    worker, so its module fixtures are built once, and every file that reads the session's
-    `built_region` on the same worker, so that region is built once."""
-    uses_region = {item.module.__name__ for item in items if "built_region" in item.fixturenames}
-    for item in items:
-        module = item.module.__name__
-        item.add_marker(pytest.mark.xdist_group("built_region" if module in uses_region else module))
 
 
 # --- settings and warehouse ----------------------------------------------------------------------
@@ -224,12 +213,26 @@ def built_region(tmp_path_factory) -> Settings:
     library from 2024's own cases), monthly_payment and monthly_supervision per month,
     annual_clearing 2024. Returns its settings: `.warehouse` is the built warehouse (read it, never
     write it: copy it first), `.data_dir / "manifest"` the generator's ground truth."""
+    # Under pytest-xdist (`make test` runs two workers, one test file each at a time) the workers
+    # share one build: the first builds it under a lock, the other waits and reuses it.
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # this run's basetemp
+    settings = load_settings().with_paths(shared / "built_region")
+    with (shared / "built_region.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (settings.data_dir / ".built").exists():
+            shutil.rmtree(settings.data_dir, ignore_errors=True)
+            _build_region(settings)
+            (settings.data_dir / ".built").touch()
+    return settings
+
+
+def _build_region(settings: Settings) -> None:
     from dagster import DagsterInstance
 
     from orchestration.definitions import build_definitions
     from orchestration.demo.generator import ROW_DEFECTS, DefectRates, generate_region
 
-    settings = load_settings().with_paths(tmp_path_factory.mktemp("built_region"))
     rates = replace(DefectRates(), late_upload=0.04, correction=0.04, **dict.fromkeys(ROW_DEFECTS, 0.03))
     generate_region(settings, seed=settings.demo_seed, hospitals=4, months=list(BUILT_REGION_MONTHS),
                     cases_per_year=2400, defect_rates=rates)
@@ -243,4 +246,3 @@ def built_region(tmp_path_factory) -> Settings:
             for month in BUILT_REGION_MONTHS:
                 run_job(defs, job, month, instance)
         run_job(defs, "annual_clearing", "2024", instance)
-    return settings
