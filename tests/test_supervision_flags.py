@@ -31,8 +31,9 @@ tier 4 under-service, 20 cases of EE13 per hospital, DRG-paid except P_DIP (DIP-
     the DRG-paid T, P1, P2 only (3 / 60 → E = 1, P_DIP's deviation classes are another rule):
     O/E = 6 → fires; stay index 100 / 200 = 0.5 → fires. T: 1 low vs 20 · 8/60, index 200 / 175: neither.
 tier 5 patient shirking: RW 3.0 (HW13) and 1.0 (LW13). 2024-01 and 2024-02: 2 HW13 + 8 LW13 per
-    hospital and month; 2024-03: peers and T the same, S 1 HW13 + 11 LW13. S: r_h = (1/12) / (4/20)
-    = 0.4167, peers r_p = 1 → score 0.4167 → fires. T: r_p = (5/32) / 0.2 = 0.78125, score 1.28.
+    hospital and month; 2024-03: peers and T the same, S 1 HW13 + 39 LW13. S: r_h = (1/40) / (4/20)
+    = 0.125, peers r_p = 1 → score 0.125 ≤ 0.5, and E = 40 · 0.2 · 1 = 8 high-weight cases expected,
+    z = (1 − 8) / sqrt(8 · 0.8) = −2.77 ≤ −2.5 → fires. T: r_p = (5/60) / 0.2 = 0.4167, score 2.4.
 tier 6: two hospitals of 5 cases (below 20: not evaluated); tier 7: one hospital alone (no peer).
 
 Confirmations: S upcoding confirmed with 5000.00, S cost shifting dismissed, S split pending (no
@@ -159,7 +160,7 @@ CASES = [
     *(c for code in ("T_UNDER", "P1_UNDER", "P2_UNDER") for c in under_service_hospital(code, 1, 10)),
     *under_service_hospital("P_DIP_UNDER", 10, 10, method="DIP"),
     # tier 5: patient shirking
-    *shirking_hospital("S_SHIRK", 1, 11),
+    *shirking_hospital("S_SHIRK", 1, 39),
     *(c for code in ("T_SHIRK", "P1_SHIRK", "P2_SHIRK") for c in shirking_hospital(code, 2, 8)),
     # tier 6: too few cases; tier 7: no peer
     *cases("SMALL_A", 6, 5, drg="AA13", severity_diag="E87.1"), *cases("SMALL_B", 6, 5, drg="AA13"),
@@ -336,9 +337,10 @@ def test_under_service_by_hand(flags):
 def test_patient_shirking_by_hand(flags):
     f = flags["S_SHIRK", "patient_shirking"]
     assert (f["measure"], f["peer_value"], f["score"], f["cases"], f["peers"]) == (
-        approx((1 / 12) / 0.2), approx(1.0), approx((1 / 12) / 0.2), 32, 3)
+        approx((1 / 40) / 0.2), approx(1.0), approx((1 / 40) / 0.2), 60, 3)
+    assert "z -2.77" in f["evidence_summary"]
     twin = flags["T_SHIRK", "patient_shirking"]
-    assert twin["score"] == approx(1 / ((5 / 32) / 0.2))
+    assert twin["score"] == approx(1 / ((5 / 60) / 0.2))
 
 
 # --- evidence ---------------------------------------------------------------------------------------

@@ -7,7 +7,11 @@
     earlier months (window_from .. the month before); r_p = the same ratio of its peers pooled
     (other hospitals of the same tier with weighted cases both in the month and earlier).
     measure = r_h, peer_value = r_p, score = r_h / r_p. Fires when score ≤
-    supervision_shirking_max_ratio. Not evaluated (no row) without earlier months (no earlier
+    supervision_shirking_max_ratio AND the fall is beyond chance: with E = month cases × earlier
+    share × r_p (the high-weight cases expected in the month had the hospital moved like its
+    peers), z = (month high-weight cases − E) / sqrt(E × (1 − E / month cases)) ≤
+    −supervision_shirking_min_z (a handful of costly cases a month makes the ratio alone noisy:
+    without the z condition a quarter of the demo's clean hospital-months fired). Not evaluated (no row) without earlier months (no earlier
     weighted case, or no high-weight case then, at the hospital or its peers), when the peers have
     no high-weight case in the month (r_p = 0), or with fewer than supervision_min_cases weighted
     cases in the window.
@@ -33,7 +37,8 @@ parameters as (
         {{ flag_previous_month() }} as earlier_to,
         {{ policy_param('supervision_min_cases', 'integer') }} as min_cases,
         {{ policy_param('supervision_shirking_rw', 'decimal(12,4)') }} as high_rw,
-        {{ policy_param('supervision_shirking_max_ratio', 'double') }} as max_ratio
+        {{ policy_param('supervision_shirking_max_ratio', 'double') }} as max_ratio,
+        {{ policy_param('supervision_shirking_min_z', 'double') }} as min_z
 ),
 
 weighted_cases as (
@@ -81,7 +86,8 @@ ratios as (
         h.month_high / h.month_n as month_share,
         h.earlier_high / h.earlier_n as earlier_share,
         (h.month_high / h.month_n) / (h.earlier_high / h.earlier_n) as hospital_ratio,
-        r.peer_month_share / r.peer_earlier_share as peer_ratio
+        r.peer_month_share / r.peer_earlier_share as peer_ratio,
+        h.month_n * (h.earlier_high / h.earlier_n) * (r.peer_month_share / r.peer_earlier_share) as expected_month_high
     from hospitals as h
     inner join peer_ratios as r using (fixmedins_code)
     where h.earlier_high > 0 and r.peer_earlier_share > 0 and r.peer_month_share > 0
@@ -131,15 +137,19 @@ final as (
         (select max_ratio from parameters) as threshold,
         cast(r.month_n + r.earlier_n as integer) as cases,
         cast(r.peers as integer) as peers,
-        r.hospital_ratio / r.peer_ratio <= (select max_ratio from parameters) as fired,
+        r.hospital_ratio / r.peer_ratio <= (select max_ratio from parameters)
+            and (r.month_high - r.expected_month_high)
+                / sqrt(r.expected_month_high * greatest(1 - r.expected_month_high / r.month_n, 0.0001))
+                <= -(select min_z from parameters) as fired,
         printf('High-weight cases (RW >= %s) were %d of %d weighted cases in the month (%s%%) against %d of %d '
-               || '(%s%%) in %s..%s: ratio %s; %d tier-%d peer(s) pooled: ratio %s; relative %s (fires at <= %s)%s.',
+               || '(%s%%) in %s..%s: ratio %s; %d tier-%d peer(s) pooled: ratio %s; relative %s, z %s (fires at <= %s and z <= -%s)%s.',
                {{ flag_num('(select high_rw from parameters)') }}, r.month_high, r.month_n,
                {{ flag_num('100.0 * r.month_share', 1) }}, r.earlier_high, r.earlier_n,
                {{ flag_num('100.0 * r.earlier_share', 1) }}, (select window_from from parameters),
                (select earlier_to from parameters), {{ flag_num('r.hospital_ratio') }}, r.peers, h.level_tier,
                {{ flag_num('r.peer_ratio') }}, {{ flag_num('r.hospital_ratio / r.peer_ratio') }},
-               {{ flag_num('(select max_ratio from parameters)') }},
+               {{ flag_num('(r.month_high - r.expected_month_high) / sqrt(r.expected_month_high * greatest(1 - r.expected_month_high / r.month_n, 0.0001))') }},
+               {{ flag_num('(select max_ratio from parameters)') }}, {{ flag_num('(select min_z from parameters)') }},
                coalesce('; fewer cases in ' || e.top_drgs, '')) as evidence_summary,
         coalesce(cast(to_json(e.drgs) as varchar), '[]') as evidence
     from ratios as r
