@@ -8,10 +8,10 @@ STAMP  := $(VENV)/.installed
 CATALOGUES := seeds/icd10_diagnoses.csv seeds/icd9_procedures.csv
 export DAGSTER_HOME := $(CURDIR)/.dagster_home
 
-.PHONY: help setup demo test lint ui docs clean bench
+.PHONY: help setup demo test e2e lint ui dashboard docs clean bench
 
 help:  ## list the targets
-	@grep -E '^[a-z]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,13 +31,20 @@ demo: setup  ## generate the demo region (if absent) and materialise every parti
 	$(BIN)/drgdip demo
 
 test: setup  ## run the test suite (real DuckDB, dbt, Dagster, GX on small data)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n 2 --dist loadfile -m "not e2e"
+
+e2e: setup  ## the dashboard's pages in headless Chromium (Debian's chromium and chromium-driver)
+	$(BIN)/pytest -q -m e2e
 
 lint: setup  ## ruff
 	$(BIN)/ruff check orchestration tests
 
 ui: setup  ## open the Dagster UI on http://127.0.0.1:3000
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+dashboard: setup  ## the dashboard on http://127.0.0.1:8501 (reads the warehouse read-only)
+	$(BIN)/streamlit run dashboard/app.py --server.headless true --server.address 127.0.0.1 \
+		--server.port 8501 --browser.gatherUsageStats false
 
 docs: setup  ## dbt docs of the warehouse tables (what dashboards read) into reports/dbt_docs
 	cd dbt_project && DRGDIP_WAREHOUSE=$(CURDIR)/data/warehouse.duckdb ../$(BIN)/dbt docs generate \
