@@ -37,7 +37,7 @@ e2e: setup  ## the dashboard's pages in headless Chromium (Debian's chromium and
 	$(BIN)/pytest -q -m e2e
 
 lint: setup  ## ruff
-	$(BIN)/ruff check orchestration tests
+	$(BIN)/ruff check orchestration tests dashboard
 
 ui: setup  ## open the Dagster UI on http://127.0.0.1:3000
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
