@@ -18,23 +18,20 @@ cases as (
 previous_month_cases as (
     select fixmedins_code,{% if by_mdc %} coalesce(mdc, 'NONE') as mdc,{% endif %} medfee_sumamt
     from {{ ref('int_supervision__cases') }}
-    where data_month = strftime(cast({{ partition_month() }} || '-01' as date) - interval 1 month, '%Y-%m')
+    where data_month = {{ flag_previous_month() }}
 ),
 
 parameters as (
     select
-        {{ policy_param('supervision_window_months', 'integer') }} as window_months,
         {{ policy_param('supervision_low_risk_max_mortality', 'double') }} as low_risk_max_mortality
 ),
 
 window_cases as (
-    -- the trailing window of the low-risk groups: window_months months ending at the month
+    -- the trailing window of the low-risk groups: supervision_window_months months ending at the month
     select drg, died
     from {{ ref('int_supervision__cases') }}
     where group_status = 'grouped'
-      and data_month between strftime(cast({{ partition_month() }} || '-01' as date)
-              - to_months((select window_months from parameters) - 1), '%Y-%m')
-          and {{ partition_month() }}
+      and data_month between {{ flag_window_from() }} and {{ partition_month() }}
 ),
 
 readmissions as (

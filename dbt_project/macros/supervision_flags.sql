@@ -1,4 +1,4 @@
-{#- Helpers of the supervision flags (int_supervision__flag_*, mart_supervision__flags). -#}
+{#- Helpers of the supervision models (int_supervision__*, the indicator marts and the flags). -#}
 
 {#- pre_hook of the flag models, partitioned by `period` (the month evaluated) rather than
     data_month: empty the month first, so a rebuild replaces it exactly. -#}

@@ -28,7 +28,7 @@ earlier_stays as (
     select setl_id, fixmedins_code, data_month, person_key, dscg_time, principal_diag_code,
         principal_category, drg, adrg
     from {{ ref('int_supervision__cases') }}
-    where data_month between strftime(cast({{ partition_month() }} || '-01' as date) - interval 1 month, '%Y-%m')
+    where data_month between {{ flag_previous_month() }}
         and {{ partition_month() }}
       and person_key is not null and dscg_time is not null
 ),
