@@ -37,3 +37,13 @@
     end
 {%- endmacro %}
 
+
+
+{#- The CHS-DRG scheme version of the partition's discharge year (policy parameter
+    drg_scheme_version) as a scalar subquery; NULL when the year has none (reason E07). Every case
+    of a monthly partition has this one version, so the grouping steps filter the versioned seeds
+    to it once instead of carrying the version through every join. -#}
+{% macro drg_month_scheme() -%}
+    (select max(value) from {{ ref('policy_parameters') }}
+     where parameter = 'drg_scheme_version' and cast(year as integer) = {{ quality_partition_year() }})
+{%- endmacro %}

@@ -64,7 +64,7 @@ procedures as (
         coalesce(f.is_or, false) as is_or
     from {{ ref('stg_oprninfo') }} as o
     left join or_flags as f on f.oprn_code = {{ drg_code('o.oprn_oprt_code') }}
-    where o.setl_id in (select setl_id from groupable)
+    where o.data_month = {{ partition_month() }}
       and {{ drg_code('o.oprn_oprt_code') }} is not null
 ),
 
@@ -193,6 +193,7 @@ unrelated_or as (
         array_to_string(list_sort(list_distinct(list(p.oprn_code))), ',') as unrelated_or_procedures
     from procedures as p
     where p.is_or
+      and p.setl_id in (select setl_id from groupable)
       and not exists (
           select 1 from procedure_hits as h
           where h.setl_id = p.setl_id and h.oprn_code = p.oprn_code

@@ -43,11 +43,11 @@ case_headers as (
 
 -- the scheme version of the discharge year (policy parameter drg_scheme_version); NULL → E07
 scheme as (
-    select max(value) as scheme_version
-    from {{ ref('policy_parameters') }}
-    where parameter = 'drg_scheme_version' and cast(year as integer) = {{ quality_partition_year() }}
+    select {{ drg_month_scheme() }} as scheme_version
 ),
 
+-- a line is staged in its header's data month (macros/staging.sql list_line_status), so the
+-- month's diagnosis and procedure rows are exactly the month's cases' rows
 diagnoses as (
     select
         d.setl_id,
@@ -55,7 +55,7 @@ diagnoses as (
         coalesce(trim(d.maindiag_flag) = '1', false) as is_principal,
         d.diag_srt_no
     from {{ ref('stg_diseinfo') }} as d
-    where d.setl_id in (select setl_id from cases)
+    where d.data_month = {{ partition_month() }}
       and {{ drg_code('d.diag_code') }} is not null
 ),
 
@@ -64,7 +64,7 @@ procedures as (
         o.setl_id,
         {{ drg_code('o.oprn_oprt_code') }} as oprn_code
     from {{ ref('stg_oprninfo') }} as o
-    where o.setl_id in (select setl_id from cases)
+    where o.data_month = {{ partition_month() }}
       and {{ drg_code('o.oprn_oprt_code') }} is not null
 ),
 

@@ -20,50 +20,58 @@ cases as (
     where data_month = {{ partition_month() }}
 ),
 
--- secondary diagnoses: not flagged principal and not a repeat of the principal code
+-- the month's MCC/CC list (every case of a monthly partition has the year's one scheme version)
+cc_list as (
+    select {{ drg_code('diag_code') }} as list_code, cc_level
+    from {{ ref('drg_cc_list') }}
+    where scheme_version = {{ drg_month_scheme() }}
+),
+
+-- secondary diagnoses: not flagged principal (a line is staged in its header's data month, so the
+-- month's rows are the month's cases' rows: no join to the cases needed to find them)
 secondary as (
     select
         d.setl_id,
-        c.scheme_version,
-        c.principal_diag_code,
         {{ drg_code('d.diag_code') }} as diag_code,
-        min(d.diag_srt_no) as diag_srt_no
+        d.diag_srt_no
     from {{ ref('stg_diseinfo') }} as d
-    inner join cases as c on c.setl_id = d.setl_id
-    where not coalesce(trim(d.maindiag_flag) = '1', false)
+    where d.data_month = {{ partition_month() }}
+      and not coalesce(trim(d.maindiag_flag) = '1', false)
       and {{ drg_code('d.diag_code') }} is not null
-      and {{ drg_code('d.diag_code') }} is distinct from c.principal_diag_code
-    group by all
 ),
 
--- only the prefix lengths some MCC/CC list or exclusion entry has: a shorter or longer prefix
--- can match neither, and expanding every length was most of this step's rows
+-- only the prefix lengths some MCC/CC list entry has: a shorter or longer prefix can match none,
+-- and expanding every length was most of this step's rows
 entry_lengths as (
-    select distinct length({{ drg_code('diag_code') }}) as n from {{ ref('drg_cc_list') }}
-    union
-    select distinct length({{ drg_code('cc_code') }}) from {{ ref('drg_cc_exclusions') }}
+    select distinct length(list_code) as n from cc_list
 ),
 
 secondary_prefixes as (
-    select *, left(diag_code, n) as code_prefix, n as prefix_length
+    select setl_id, diag_code, diag_srt_no, left(diag_code, n) as code_prefix, n as prefix_length
     from (select *, {{ drg_prefix_length('diag_code') }} as n from secondary)
     where n in (select n from entry_lengths)
 ),
 
--- the most specific (longest) MCC/CC list entry of each secondary diagnosis
-cc_hits as (
+-- the most specific (longest) MCC/CC list entry of each secondary code of a case (a code listed
+-- twice counts once, at its first sort number); a repeat of the principal code is not secondary.
+-- Only listed codes reach the join with the cases, a third of the secondary rows.
+listed as (
     select
         s.setl_id,
-        s.scheme_version,
-        s.principal_diag_code,
         s.diag_code,
-        s.diag_srt_no,
+        min(s.diag_srt_no) as diag_srt_no,
         arg_max(l.cc_level, s.prefix_length) as cc_level,
         arg_max(s.code_prefix, s.prefix_length) as cc_entry
     from secondary_prefixes as s
-    inner join {{ ref('drg_cc_list') }} as l
-        on l.scheme_version = s.scheme_version and {{ drg_code('l.diag_code') }} = s.code_prefix
-    group by all
+    inner join cc_list as l on l.list_code = s.code_prefix
+    group by s.setl_id, s.diag_code
+),
+
+cc_hits as (
+    select h.*, c.scheme_version, c.principal_diag_code
+    from listed as h
+    inner join cases as c on c.setl_id = h.setl_id
+    where h.diag_code is distinct from c.principal_diag_code
 ),
 
 exclusion_rules as (
@@ -76,19 +84,20 @@ exclusion_rules as (
     from {{ ref('drg_cc_exclusions') }}
 ),
 
--- listed exclusions: the CC's prefixes joined by equality, then the principal's prefix tested
+-- listed exclusions: the prefixes of the MCC/CC code joined by equality, then the principal's
+-- prefix tested
 exclusion_hits as (
     select
         h.setl_id,
         h.diag_code,
         'listed ' || e.cc_code || ' × ' || e.principal_code || ': ' || e.note as exclusion
-    from cc_hits as h
-    inner join secondary_prefixes as s on s.setl_id = h.setl_id and s.diag_code = h.diag_code
+    from (select *, {{ drg_prefix_length('diag_code') }} as n from cc_hits) as h
     inner join exclusion_rules as e
         on e.scheme_version = h.scheme_version
         and e.exclusion_type = 'listed'
-        and e.cc_code = s.code_prefix
+        and e.cc_code = left(h.diag_code, h.n)
     where starts_with(h.principal_diag_code, e.principal_code)
+      and h.n in (select length(cc_code) from exclusion_rules where exclusion_type = 'listed')
 
     union all
 
