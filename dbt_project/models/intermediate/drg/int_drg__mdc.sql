@@ -31,13 +31,15 @@ catalogue as (
     group by diag_code
 ),
 
--- the range lookup runs once per distinct principal code, then joins back by equality (read from
--- the table, not from `pre`: a CTE read twice is materialised at its full width)
+-- the range lookup runs once per distinct principal code, then joins back by equality; the
+-- codes are taken from the month's flagged diagnoses (a superset of the chosen principals), not
+-- from `pre`, which this would make a CTE read twice, materialised at its full width
 principal_codes as (
-    select distinct scheme_version, principal_diag_code
-    from {{ ref('int_drg__pre_mdc') }}
+    select distinct {{ drg_month_scheme() }} as scheme_version, {{ drg_code('diag_code') }} as principal_diag_code
+    from {{ ref('stg_diseinfo') }}
     where data_month = {{ partition_month() }}
-      and principal_diag_code is not null and scheme_version is not null
+      and trim(maindiag_flag) = '1'
+      and {{ drg_code('diag_code') }} is not null
 ),
 
 range_hits as (

@@ -3,13 +3,9 @@
     if any (seeds/drg_pre_mdc_rules.csv: MDCA transplants / long ventilation with tracheostomy,
     MDCP newborns by age in days, MDCY HIV, MDCZ multiple significant trauma). Also the birth-weight
     band that qualifies a newborn's ADRG later (used only when the case lands in MDCP).
-    Monthly partition: a run for var('month') rebuilds that discharge month. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition() }}",
-) }}
+    Ephemeral: compiled into int_drg__mdc as a CTE (the MDC step keeps all these columns, so a
+    table of its own was a second write and read of the month's cases). -#}
+{{ config(materialized='ephemeral') }}
 
 with
 

@@ -14,6 +14,9 @@
 
 with
 
+-- runs after the ADRG step, as the scheme orders them (pre-MDC → MDC → ADRG → severity → DRG):
+-- on a small machine the two costliest steps slowed each other down when dbt ran them at once
+-- depends_on: {{ ref('int_drg__adrg') }}
 cases as (
     select setl_id, data_month, scheme_version, principal_diag_code
     from {{ ref('int_drg__mdc') }}
