@@ -158,14 +158,16 @@ def write_intermediates(warehouse: Path) -> None:
                 [HOSPITALS[hospital][0], month, first, second, gap, within, within])
 
 
-def dbt(args: list[str], warehouse: Path, work: Path) -> subprocess.CompletedProcess:
-    """Real dbt on the project; target and logs under `work` (other runs share the project dir)."""
+def dbt(args: list[str], warehouse: Path, work: Path, check: bool = True) -> subprocess.CompletedProcess:
+    """Real dbt on the project; target and logs under `work` (other runs share the project dir);
+    with `check`, a failed run fails the test."""
     done = subprocess.run(
         [DBT_EXECUTABLE, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
          "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
         env={**os.environ, "DRGDIP_WAREHOUSE": str(warehouse)}, capture_output=True, text=True, check=False,
     )
-    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+    if check:
+        assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
     return done
 
 
@@ -294,6 +296,24 @@ def test_money_is_decimal_and_ratios_double(built):
     assert {types[c] for c in ("total_cost", "fund_amount", "out_of_pocket")} == {"DECIMAL(18,2)"}
     assert {types[c] for c in ("cmi", "cost_index", "time_index", "fund_share", "readmission_rate_15d")} == {"DOUBLE"}
     assert types["points"] == "DECIMAL(18,4)"
+
+
+def test_reconciliation_tests_catch_a_mart_that_does_not_add_up(built, tmp_path):
+    """The singular reconciliation tests are not vacuous: one case too many in a hospital-month of
+    the hospital mart, and a point too many in one MDC row, each fail their test."""
+    warehouse = copy_warehouse(built, tmp_path / "warehouse.duckdb")
+    code = HOSPITALS["HA"][0]
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update marts.mart_supervision__hospital_month set cases = cases + 1 "
+                    "where fixmedins_code = ? and data_month = ?", [code, MONTH])
+        con.execute("update marts.mart_supervision__hospital_month_mdc set points = points + 1 "
+                    "where fixmedins_code = ? and data_month = ? and mdc = 'MDCG'", [code, MONTH])
+    done = dbt(["--no-use-colors", "test", "--select", "indicators_hospital_month_reconciles",
+                "indicators_mdc_reconciles", "--vars", json.dumps({"month": MONTH})], warehouse, tmp_path, check=False)
+    assert done.returncode == 1, done.stdout[-3000:]
+    for test in ("indicators_hospital_month_reconciles", "indicators_mdc_reconciles"):
+        assert f"Failure in test {test}" in done.stdout
+    assert done.stdout.count("Got 1 result") == 2  # one hospital-month each
 
 
 # --- hospital × month × MDC ----------------------------------------------------------------------

@@ -163,3 +163,52 @@ final as (
 
 select * from final
 {%- endmacro %}
+
+
+{#- The body of a reconciliation test of a supervision indicator mart against the cases: expects a
+    CTE `mart` with one row per (data_month, fixmedins_code) holding the mart's sums of cases,
+    grouped_cases, total_weight, total_cost, fund_amount, out_of_pocket, points and
+    readmissions_31d; adds the same sums from int_supervision__cases and
+    int_supervision__readmission_pairs for the months the mart holds and returns the
+    hospital-months that do not add up (both sides shown, `mart_*` and `case_*`). -#}
+{% macro supervision_reconciliation() -%}
+{%- set measures = ['cases', 'grouped_cases', 'total_weight', 'total_cost', 'fund_amount', 'out_of_pocket', 'points'] -%}
+cases as (
+    select
+        data_month,
+        fixmedins_code,
+        count(*) as cases,
+        count(*) filter (where group_status = 'grouped') as grouped_cases,
+        coalesce(sum(rw) filter (where group_status = 'grouped'), 0) as total_weight,
+        sum(medfee_sumamt) as total_cost,
+        sum(fund_amount) as fund_amount,
+        sum(out_of_pocket) as out_of_pocket,
+        sum(points) as points
+    from {{ ref('int_supervision__cases') }}
+    where data_month in (select data_month from mart)
+    group by all
+),
+
+pairs as (
+    select data_month, fixmedins_code, count(*) as readmissions_31d
+    from {{ ref('int_supervision__readmission_pairs') }}
+    where data_month in (select data_month from mart)
+    group by all
+)
+
+select
+    coalesce(m.data_month, c.data_month) as data_month,
+    coalesce(m.fixmedins_code, c.fixmedins_code) as fixmedins_code,
+    {%- for measure in measures %}
+    m.{{ measure }} as mart_{{ measure }}, c.{{ measure }} as case_{{ measure }},
+    {%- endfor %}
+    m.readmissions_31d as mart_readmissions_31d, coalesce(p.readmissions_31d, 0) as case_readmissions_31d
+from mart as m
+full outer join cases as c using (data_month, fixmedins_code)
+left join pairs as p on p.data_month = coalesce(m.data_month, c.data_month)
+    and p.fixmedins_code = coalesce(m.fixmedins_code, c.fixmedins_code)
+where m.readmissions_31d is distinct from coalesce(p.readmissions_31d, 0)
+    {%- for measure in measures %}
+    or m.{{ measure }} is distinct from c.{{ measure }}
+    {%- endfor %}
+{%- endmacro %}
