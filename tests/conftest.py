@@ -11,6 +11,7 @@ import fcntl
 import hashlib
 import os
 import shutil
+import subprocess
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -20,7 +21,8 @@ import duckdb
 import pytest
 
 from orchestration import interface
-from orchestration.config import Settings, load_settings
+from orchestration.config import DBT_PROJECT_DIR, Settings, load_settings
+from orchestration.resources import DBT_EXECUTABLE
 
 HOSPITAL_A = "H37030300001"  # in seeds/hospitals.csv
 HOSPITAL_B = "H37030300002"  # in seeds/hospitals.csv
@@ -49,6 +51,27 @@ def copy_warehouse(source: Path, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(source, target)
     return target
+
+
+def dbt(args: list[str], warehouse: Path, work: Path, check: bool = True) -> subprocess.CompletedProcess:
+    """Real dbt on the project against `warehouse`; target and logs under `work` (other runs share
+    the project dir); with `check`, a failed run fails the test with dbt's output."""
+    done = subprocess.run(
+        [DBT_EXECUTABLE, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+         "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
+        env={**os.environ, "DRGDIP_WAREHOUSE": str(warehouse)}, capture_output=True, text=True, check=False,
+    )
+    if check:
+        assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
+    return done
+
+
+def fetch(warehouse: Path, sql: str, params=None) -> list[dict]:
+    """The rows of a query on a warehouse (read-only connection, closed at once) as dicts."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        cur = con.execute(sql, params or [])
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
 # --- raw tables by hand (the raw contract: interface fields as VARCHAR, then lineage) ------------

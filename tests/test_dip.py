@@ -28,18 +28,16 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import shutil
-import subprocess
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import dbt, fetch
 
-from orchestration.config import DBT_PROJECT_DIR, SEEDS_DIR
-from orchestration.resources import DBT_EXECUTABLE
+from orchestration.config import SEEDS_DIR
 
 MONTH = "2024-03"
 HISTORY_MONTH = "2023-06"
@@ -152,18 +150,6 @@ def write_staging(warehouse: Path, cases: list[Case]) -> None:
         con.close()
 
 
-def dbt(args: list[str], warehouse: Path, work: Path, check: bool = True) -> subprocess.CompletedProcess:
-    """Real dbt on the project; target and logs under `work` (other runs share the project dir)."""
-    done = subprocess.run(
-        [DBT_EXECUTABLE, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
-        env={**os.environ, "DRGDIP_WAREHOUSE": str(warehouse)}, capture_output=True, text=True, check=False,
-    )
-    if check:
-        assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
-    return done
-
-
 def month_vars(month: str) -> str:
     return json.dumps({"month": month, "year": month[:4]})
 
@@ -182,13 +168,6 @@ def built(tmp_path_factory) -> Path:
     # the cycle: the month's grouping, the year's library (annual_reference), the month's points
     dbt(["run", "--select", *MONTHLY, *YEARLY, *PAYMENT, "--vars", month_vars(MONTH)], warehouse, work)
     return warehouse
-
-
-def fetch(warehouse: Path, sql: str, params=None) -> list[dict]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        cur = con.execute(sql, params or [])
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
 @pytest.fixture(scope="module")

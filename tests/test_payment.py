@@ -26,11 +26,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import dbt
 
 from orchestration import payment
 from orchestration.cli import main as drgdip
 from orchestration.config import DBT_PROJECT_DIR, REPO_ROOT
-from orchestration.resources import DBT_EXECUTABLE
 
 EXAMPLE = REPO_ROOT / "examples" / "clearing" / "inputs"
 YEAR = 2024
@@ -78,17 +78,6 @@ def fetch(db: Path, sql: str, params=None) -> list[dict]:
         names = [d[0] for d in cur.description]
         return [{k: ("" if v is None else str(v).lower() if isinstance(v, bool) else str(v))
                  for k, v in zip(names, row)} for row in cur.fetchall()]
-
-
-def dbt(args: list[str], warehouse: Path, work: Path, check: bool = True) -> subprocess.CompletedProcess:
-    done = subprocess.run(
-        [DBT_EXECUTABLE, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
-        env={**os.environ, "DRGDIP_WAREHOUSE": str(warehouse)}, capture_output=True, text=True, check=False,
-    )
-    if check:
-        assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
-    return done
 
 
 def check_monthly(rows: list[dict], hospitals: set[str]) -> None:
@@ -332,7 +321,9 @@ def build_warehouse_path(db: Path, work: Path) -> None:
 @pytest.fixture(scope="module")
 def warehouse_work(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("payment_warehouse")
-    script = ("import sys; from pathlib import Path; from tests.test_payment import build_warehouse_path; "
+    # tests/ on the path: the module imports the shared helpers from conftest, as pytest lets it
+    script = ("import sys; sys.path.insert(0, 'tests'); from pathlib import Path; "
+              "from tests.test_payment import build_warehouse_path; "
               "build_warehouse_path(Path(sys.argv[1]), Path(sys.argv[2]))")
     done = subprocess.run([sys.executable, "-c", script, str(work / "warehouse.duckdb"), str(work)],
                           cwd=REPO_ROOT, capture_output=True, text=True, check=False)

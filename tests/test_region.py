@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import csv
 
-import duckdb
 import pytest
+from conftest import fetch
 
 from orchestration.config import SEEDS_DIR
 
@@ -27,13 +27,6 @@ def region(built_region):
     with (built_region.data_dir / "manifest" / "defects.csv").open(encoding="utf-8", newline="") as fh:
         defective = {row["setl_id"] for row in csv.DictReader(fh) if row["setl_id"]}
     return built_region.warehouse, defective
-
-
-def fetch(warehouse, sql: str) -> list[dict]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        cur = con.execute(sql)
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
 def payment_methods() -> dict[str, str]:

@@ -46,19 +46,15 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import subprocess
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import copy_warehouse
+from conftest import copy_warehouse, dbt, fetch
 
 from orchestration.cli import main as drgdip
-from orchestration.config import DBT_PROJECT_DIR
-from orchestration.resources import DBT_EXECUTABLE
 
 MONTH = "2024-03"
 FLAG_MODELS = ("int_supervision__flag_upcoding", "int_supervision__flag_split_admission",
@@ -218,24 +214,6 @@ def write_inputs(warehouse: Path) -> None:
                       f"ref-{hospital}", "test")
             con.execute(f"insert into reference.supervision_confirmations ({', '.join(CONFIRMATION_COLUMNS)}) "
                         f"values ({', '.join('?' * len(values))})", list(values))
-
-
-def dbt(args: list[str], warehouse: Path, work: Path) -> subprocess.CompletedProcess:
-    """Real dbt on the project; target and logs under `work` (other runs share the project dir)."""
-    done = subprocess.run(
-        [DBT_EXECUTABLE, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
-        env={**os.environ, "DRGDIP_WAREHOUSE": str(warehouse)}, capture_output=True, text=True, check=False,
-    )
-    assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
-    return done
-
-
-def fetch(warehouse: Path, sql: str, params=None) -> list[dict]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        cur = con.execute(sql, params or [])
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
 @pytest.fixture(scope="module")

@@ -42,18 +42,13 @@ HC: cmi 4/3; cost_index 6000/(20000/3) = 0.9; time_index 16/19.2; mean cost 2000
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import copy_warehouse
-
-from orchestration.config import DBT_PROJECT_DIR
-from orchestration.resources import DBT_EXECUTABLE
+from conftest import copy_warehouse, dbt, fetch
 
 MONTH = "2024-03"
 MARTS = ("mart_supervision__hospital_month", "mart_supervision__hospital_month_mdc",
@@ -156,26 +151,6 @@ def write_intermediates(warehouse: Path) -> None:
                 "insert into intermediate.int_supervision__readmission_pairs values "
                 "(?, ?, ?, ?, 'p', null, null, ?, 'K35.8', 'K35.8', null, null, null, null, true, true, ?, ?)",
                 [HOSPITALS[hospital][0], month, first, second, gap, within, within])
-
-
-def dbt(args: list[str], warehouse: Path, work: Path, check: bool = True) -> subprocess.CompletedProcess:
-    """Real dbt on the project; target and logs under `work` (other runs share the project dir);
-    with `check`, a failed run fails the test."""
-    done = subprocess.run(
-        [DBT_EXECUTABLE, *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
-         "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
-        env={**os.environ, "DRGDIP_WAREHOUSE": str(warehouse)}, capture_output=True, text=True, check=False,
-    )
-    if check:
-        assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-2000:]
-    return done
-
-
-def fetch(warehouse: Path, sql: str, params=None) -> list[dict]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        cur = con.execute(sql, params or [])
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
 @pytest.fixture(scope="module")

@@ -11,19 +11,12 @@ from __future__ import annotations
 
 import csv
 
-import duckdb
 import pytest
+from conftest import fetch
 
 from orchestration.demo.generator import SPLIT_SHARE
 
 pytestmark = pytest.mark.slow
-
-
-def fetch(warehouse, sql: str, params=None) -> list[dict]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        cur = con.execute(sql, params or [])
-        names = [d[0] for d in cur.description]
-        return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
 def manifest(settings, name: str) -> list[dict]:

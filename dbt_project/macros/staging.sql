@@ -30,16 +30,17 @@
 
 {#- pre_hook of every partitioned model: empty the partition first, so a rebuild replaces it
     exactly (also when none of its rows remain, which delete+insert on a key would miss).
-    grain 'month' (default): rows with data_month = var('month'); 'year': rows with year = var('year'). -#}
-{% macro delete_partition(grain='month') -%}
+    grain 'month' (default): rows with data_month = var('month'); 'year': rows with year = var('year').
+    `column` names another partition column (the flag models' `period`, the month evaluated). -#}
+{% macro delete_partition(grain='month', column=none) -%}
     {%- if grain not in ('month', 'year') -%}
         {{ exceptions.raise_compiler_error("delete_partition: grain must be 'month' or 'year', got '" ~ grain ~ "'") }}
     {%- endif -%}
     {%- if is_incremental() -%}
         {%- if grain == 'year' -%}
-        delete from {{ this }} where year = {{ partition_year() }}
+        delete from {{ this }} where {{ column or 'year' }} = {{ partition_year() }}
         {%- else -%}
-        delete from {{ this }} where data_month = {{ partition_month() }}
+        delete from {{ this }} where {{ column or 'data_month' }} = {{ partition_month() }}
         {%- endif -%}
     {%- else -%}
         select 1 as nothing_to_delete

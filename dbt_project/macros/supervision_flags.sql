@@ -1,16 +1,5 @@
 {#- Helpers of the supervision models (int_supervision__*, the indicator marts and the flags). -#}
 
-{#- pre_hook of the flag models, partitioned by `period` (the month evaluated) rather than
-    data_month: empty the month first, so a rebuild replaces it exactly. -#}
-{% macro flag_delete_partition() -%}
-    {%- if is_incremental() -%}
-        delete from {{ this }} where period = {{ partition_month() }}
-    {%- else -%}
-        select 1 as nothing_to_delete
-    {%- endif -%}
-{%- endmacro %}
-
-
 {#- The first month (YYYY-MM) of the trailing window of supervision_window_months months ending at
     the partition month, e.g. 2024-01 for 2024-03 and 3 months. -#}
 {% macro flag_window_from() -%}

@@ -17,7 +17,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ flag_delete_partition() }}",
+    pre_hook="{{ delete_partition(column='period') }}",
 ) }}
 
 with

@@ -11,7 +11,7 @@
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ flag_delete_partition() }}",
+    pre_hook="{{ delete_partition(column='period') }}",
 ) }}
 
 {%- set kinds = ['upcoding', 'split_admission', 'cost_shifting', 'under_service', 'patient_shirking'] %}
