@@ -44,7 +44,7 @@ from orchestration.landing import MONTH_RE, classify, discover_month, read_landi
 from orchestration.resources import DBT_EXECUTABLE
 
 # The monthly models of the CHS-DRG grouper (Dagster group `grouping`), in build order.
-DRG_GROUPING_MODELS = ("int_drg__pre_mdc", "int_drg__mdc", "int_drg__adrg", "int_drg__severity", "fct_drg_case")
+DRG_GROUPING_MODELS = ("int_drg__mdc", "int_drg__adrg", "int_drg__severity", "fct_drg_case")
 STAGING_SELECTOR = "path:models/staging"
 DRG_MODEL_DIRS = ("models/staging", "models/intermediate/drg", "models/marts/drg")
 DIP_MODEL_DIRS = ("models/intermediate/dip", "models/marts/dip")

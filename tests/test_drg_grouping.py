@@ -32,7 +32,7 @@ SEEDS = (
     "drg_cc_list", "drg_cc_exclusions", "drg_groups", "drg_reason_codes", "drg_weights_official",
     "fee_categories",  # read by the GX runner with the suite parameters
 )
-GROUPER = ("int_drg__pre_mdc", "int_drg__mdc", "int_drg__adrg", "int_drg__severity", "fct_drg_case")
+GROUPER = ("int_drg__mdc", "int_drg__adrg", "int_drg__severity", "fct_drg_case")
 PAYMENT = ("fct_drg_weights", "fct_drg_case_points", "mart_quality__grouping_rate")
 
 

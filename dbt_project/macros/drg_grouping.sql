@@ -5,7 +5,7 @@
     (seeds/drg_*.csv, documented in seeds/_drg_seeds.yml), every threshold a row of
     seeds/policy_parameters.csv. These macros only spell the SQL idioms of the grouper; the
     partition and parameter helpers are the shared ones: partition_month(), partition_year(),
-    delete_partition(grain) (macros/staging.sql), quality_partition_year() and
+    delete_partition(grain, column) (macros/staging.sql), quality_partition_year() and
     policy_param(name, type, year) (macros/quality/quality_helpers.sql).
 -#}
 

@@ -3,8 +3,9 @@
     if any (seeds/drg_pre_mdc_rules.csv: MDCA transplants / long ventilation with tracheostomy,
     MDCP newborns by age in days, MDCY HIV, MDCZ multiple significant trauma). Also the birth-weight
     band that qualifies a newborn's ADRG later (used only when the case lands in MDCP).
-    Ephemeral: compiled into int_drg__mdc as a CTE (the MDC step keeps all these columns, so a
-    table of its own was a second write and read of the month's cases). -#}
+    Ephemeral: compiled into int_drg__mdc as a CTE (the MDC step keeps these columns, the winning
+    rule's type and evidence inside its mdc_rule, so a table of its own was a second write and read
+    of the month's cases). -#}
 {{ config(materialized='ephemeral') }}
 
 with
@@ -43,7 +44,8 @@ scheme as (
 ),
 
 -- a line is staged in its header's data month (macros/staging.sql list_line_status), so the
--- month's diagnosis and procedure rows are exactly the month's cases' rows
+-- month's diagnosis and procedure rows are the month's cases' rows (a line another month's older
+-- staging build still holds for a case since moved to this month is not read)
 diagnoses as (
     select
         d.setl_id,

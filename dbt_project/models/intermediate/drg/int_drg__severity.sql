@@ -31,7 +31,8 @@ cc_list as (
 ),
 
 -- secondary diagnoses: not flagged principal (a line is staged in its header's data month, so the
--- month's rows are the month's cases' rows: no join to the cases needed to find them)
+-- month's rows are the month's cases' rows: no join to the cases needed to find them; see
+-- int_drg__pre_mdc)
 secondary as (
     select
         d.setl_id,
