@@ -8,7 +8,9 @@ Nothing here re-implements the pipeline: the files are read by the landing reade
 `orchestration.assets.ingestion.ingest_month` into a scratch DuckDB in a temporary directory, and
 the SAME dbt models as the warehouse (staging, then the CHS-DRG grouper) run on it, once per
 discharge month found in the files. The reference tables come from the configured warehouse's
-`reference` schema when it has one (a copy takes a second), else from a real `dbt seed`.
+`reference` schema when it has one (a copy takes a second), else from a real `dbt seed`. With
+`--dip` the DIP models run too (disease key, auxiliary levels, and the points of a DIP-paid
+hospital's cases), the year's DIP library copied from the configured warehouse's marts.
 The warehouse itself is only read, never written.
 
 PATH may be:
@@ -49,9 +51,13 @@ STAGING_SELECTOR = "path:models/staging"
 DRG_MODEL_DIRS = ("models/staging", "models/intermediate/drg", "models/marts/drg")
 DIP_MODEL_DIRS = ("models/intermediate/dip", "models/marts/dip")
 # The monthly DIP grouping models (Dagster group `grouping`): the disease key (病种组合) and the
-# auxiliary levels. A DIP score needs the year's disease library (group `weights`), which a
-# self-check of a few files cannot build, so the self-check stops at the key.
+# auxiliary levels. A case's points also need the year's disease library (group `weights`, the
+# annual_reference job), which a self-check of a few files cannot build: the self-check copies it
+# from the configured warehouse when that has one, else the points model says D06 (no library).
 DIP_GROUPING_MODELS = ("int_dip__disease_key", "int_dip__auxiliary_levels")
+DIP_POINTS_MODEL = "fct_dip_case_points"
+# the yearly tables the points read, copied from the configured warehouse (schema marts)
+DIP_LIBRARY_TABLES = ("fct_dip_library", "fct_dip_auxiliary", "fct_dip_deviation_means")
 PROJECT_FILES = ("dbt_project.yml", "profiles.yml", "macros", "tests")
 HOSPITAL_RE = re.compile(r"^H\d{11}$")  # fixmedins_code as in seeds/hospitals.csv
 # the landing month the scratch copy is filed under; staging routes each list to its discharge month
@@ -68,7 +74,8 @@ class SelfCheckResult:
     reference_source: str  # "warehouse <path>" or "dbt seed"
     cases: list[dict] = field(default_factory=list)
     quarantined: list[dict] = field(default_factory=list)
-    dip: list[dict] | None = None  # with --dip: each case's DIP disease key
+    dip: list[dict] | None = None  # with --dip: each case's DIP disease key and points
+    dip_library: str | None = None  # with --dip: where the DIP library came from, or why there is none
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -137,32 +144,52 @@ def stage_landing(path: Path, landing: Path, key: bytes, scratch: Path) -> tuple
 # --- reference tables, dbt ------------------------------------------------------------------------
 
 
-def copy_reference(source: Path, target: Path) -> bool:
-    """Copy every table of `source`'s `reference` schema into `target`; False when it has none
-    or is locked by a writer (then the caller seeds instead)."""
+def copy_tables(source: Path, target: Path, schema: str, names=None) -> list[str]:
+    """Copy the tables of `source`'s `schema` (all, or those in `names`) into the same schema of
+    `target`; the names copied, none when `source` is missing, unreadable (a writer holds it) or
+    has no such table."""
     if not source.exists():
-        return False
+        return []
     try:
         con = duckdb.connect(str(target))
     except duckdb.Error:
-        return False
+        return []
     try:
         con.execute(f"attach '{source}' as src (read_only)")
     except duckdb.Error:
         con.close()
-        return False
+        return []
     try:
         tables = [r[0] for r in con.execute(
-            "select table_name from duckdb_tables() where database_name = 'src' and schema_name = 'reference'"
-        ).fetchall()]
-        if not tables:
-            return False
-        con.execute("create schema if not exists reference")
+            "select table_name from duckdb_tables() where database_name = 'src' and schema_name = ?", [schema]
+        ).fetchall() if names is None or r[0] in names]
+        if tables:
+            con.execute(f'create schema if not exists "{schema}"')
         for t in tables:
-            con.execute(f'create table reference."{t}" as select * from src.reference."{t}"')
-        return True
+            con.execute(f'create table "{schema}"."{t}" as select * from src."{schema}"."{t}"')
+        return tables
     finally:
         con.close()
+
+
+def copy_reference(source: Path, target: Path) -> bool:
+    """Copy every table of `source`'s `reference` schema into `target`; False when it has none
+    or is locked by a writer (then the caller seeds instead)."""
+    return bool(copy_tables(source, target, "reference"))
+
+
+def copy_dip_library(source: Path, target: Path) -> str:
+    """Copy the DIP library tables (DIP_LIBRARY_TABLES) from `source` into `target`; say which
+    years they hold, or why the points cannot be computed."""
+    copied = copy_tables(source, target, "marts", DIP_LIBRARY_TABLES)
+    if set(copied) != set(DIP_LIBRARY_TABLES):
+        return (f"no DIP library in {source} (build it with the annual_reference job): DIP cases get "
+                "D06, no points")
+    with duckdb.connect(str(target), read_only=True) as con:
+        years = [y for (y,) in con.execute("select distinct year from marts.fct_dip_library order by year").fetchall()]
+    if not years:
+        return f"the DIP library in {source} is empty: DIP cases get D06, no points"
+    return f"library of {', '.join(str(y) for y in years)} from {source}"
 
 
 def scratch_project(root: Path, model_dirs) -> Path:
@@ -212,8 +239,8 @@ def dip_model_dirs() -> list[str]:
 
 
 def dip_models() -> list[str]:
-    """The DIP grouping models to run, empty while they are not written."""
-    return list(DIP_GROUPING_MODELS) if dip_model_dirs() else []
+    """The DIP models to run (disease key, auxiliary levels, points), empty while they are not written."""
+    return [*DIP_GROUPING_MODELS, DIP_POINTS_MODEL] if dip_model_dirs() else []
 
 
 def discharge_months(con: duckdb.DuckDBPyConnection, year: int | None) -> list[str]:
@@ -248,11 +275,16 @@ from staging.stg_quarantine
 """
 QUARANTINE_ORDER = "order by source_file, row_number nulls first, field"
 
+# points only for the cases of DIP-paid hospitals (the others are paid by DRG); points as text,
+# exact (a DECIMAL), so the JSON output keeps every digit
 DIP_SQL = """
 select k.setl_id, k.data_month, k.disease_key, k.comprehensive_key, k.procedure_class, k.bed_day_type,
-    a.comorbidity_level, a.age_band, k.reason_code, k.reason_detail
+    a.comorbidity_level, a.age_band, k.reason_code, k.reason_detail,
+    k.payment_method, p.disease_code as dip_disease, cast(p.points as varchar) as points, p.deviation_class,
+    p.reason_code as points_reason_code, p.trace_summary as points_trace
 from intermediate.int_dip__disease_key as k
 left join intermediate.int_dip__auxiliary_levels as a using (setl_id, data_month)
+left join marts.fct_dip_case_points as p using (setl_id, data_month)
 order by k.fixmedins_code, k.data_month, k.setl_id
 """
 
@@ -286,6 +318,7 @@ def self_check(settings: Settings, path: Path, *, year: int | None = None, dip: 
                      *(f"+{m}" for m in (*DRG_GROUPING_MODELS, *(dip_models() if dip else [])))],
                     project, local.warehouse)
             reference = "dbt seed"
+        dip_library = copy_dip_library(settings.warehouse, local.warehouse) if dip else None
         timings["reference"] = time.perf_counter() - t0
         t0 = time.perf_counter()
         with duckdb.connect(str(local.warehouse)) as con:
@@ -313,7 +346,7 @@ def self_check(settings: Settings, path: Path, *, year: int | None = None, dip: 
                     q[key] = q[key].replace(prefix, original)
     for c in cases:
         c["trace"] = json.loads(c["trace"])
-    return SelfCheckResult(months, reference, cases, quarantined, dip_cases, timings)
+    return SelfCheckResult(months, reference, cases, quarantined, dip_cases, dip_library, timings)
 
 
 def ingest_month(local: Settings, month: str, con) -> None:
@@ -327,8 +360,8 @@ def ingest_month(local: Settings, month: str, con) -> None:
 
 
 CASE_COLUMNS = ("setl_id", "data_month", "mdc", "adrg", "drg", "reason", "trace")
-DIP_COLUMNS = ("setl_id", "data_month", "disease_key", "comprehensive_key", "comorbidity_level", "age_band",
-               "reason_code", "reason_detail")
+DIP_COLUMNS = ("setl_id", "data_month", "disease_key", "comorbidity_level", "age_band", "reason_code",
+               "dip_disease", "deviation_class", "points", "points_reason_code", "reason_detail")
 QUARANTINE_COLUMNS = ("stage", "source_file", "row_number", "field", "reason_code", "message")
 
 
@@ -356,6 +389,7 @@ def print_result(result: SelfCheckResult, as_json: bool, out=None) -> None:
                    "quarantined": result.quarantined}
         if result.dip is not None:
             payload["dip"] = result.dip
+            payload["dip_library"] = result.dip_library
         json.dump(payload, out, ensure_ascii=False, indent=2, default=str)
         out.write("\n")
         return
@@ -369,7 +403,8 @@ def print_result(result: SelfCheckResult, as_json: bool, out=None) -> None:
         print(file=out)
         print(format_table(rows, CASE_COLUMNS, {"reason": 40}), file=out)
     if result.dip:
-        print("\nDIP disease keys (病种组合; the DIP score needs the year's disease library):", file=out)
+        print(f"\nDIP disease keys and points (病种组合, 病例分值; points for DIP-paid hospitals only, before "
+              f"the hospital coefficient; {result.dip_library}):", file=out)
         print(format_table(result.dip, DIP_COLUMNS, {"reason_detail": 60}), file=out)
     if result.quarantined:
         print("\nQuarantined (not grouped; correct and upload again):", file=out)
@@ -391,7 +426,8 @@ def register(subparsers) -> None:
     parser.add_argument("path", type=Path, help="settlement-list file, hospital folder or landing tree")
     parser.add_argument("--year", type=int, help="only cases discharged in this year")
     parser.add_argument("--dip", action="store_true",
-                        help="also run the DIP grouping models and print each case's disease key (病种组合)")
+                        help="also run the DIP models: each case's disease key (病种组合) and, at a DIP hospital, "
+                             "its points from the year's disease library of the configured warehouse")
     parser.add_argument("--json", action="store_true", help="machine-readable output (cases with their full trace)")
     parser.set_defaults(func=run)
 

@@ -29,15 +29,17 @@ from __future__ import annotations
 import csv
 import json
 import shutil
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import dbt, fetch
+from conftest import copy_warehouse, dbt, fetch, make_list
 
-from orchestration.config import SEEDS_DIR
+from orchestration import interface
+from orchestration.config import SEEDS_DIR, load_settings
+from orchestration.selfcheck import self_check
 
 MONTH = "2024-03"
 HISTORY_MONTH = "2023-06"
@@ -399,3 +401,51 @@ def test_every_scheme_version_has_the_dip_tables():
 
 def test_reason_codes_seed():
     assert {r["reason_code"] for r in read_seed("dip_reason_codes")} == {"00", "D01", "D02", "D03", "D04", "D05", "D06"}
+
+
+# --- the hospital self-check (drgdip group --dip) ---------------------------------------------------
+
+
+def write_landing_csv(folder: Path, parts: dict[str, list[dict]]) -> None:
+    """One hospital's delivery as landing CSV files (<part>.csv, the interface's columns)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for part, rows in parts.items():
+        with (folder / f"{part}.csv").open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=[f.name for f in interface.PARTS[part]])
+            writer.writeheader()
+            writer.writerows(rows)
+
+
+def test_self_check_gives_points_from_the_configured_warehouse_library(built, tmp_path):
+    """`drgdip group --dip` on an appendectomy at the DIP tertiary hospital (cost 9000, like
+    app_normal): disease K35.8|47.09 and 45 points from the 2024 library of the configured
+    warehouse (a copy of this module's, every seed loaded for the self-check to copy); without a
+    library the case says D06. A DRG hospital's case gets its key but no points."""
+    warehouse = copy_warehouse(built, tmp_path / "warehouse.duckdb")
+    dbt(["seed"], warehouse, tmp_path)
+    dip_case = make_list("sc_app", hospital=DIP_TERTIARY, diagnoses=("K35.8",), hi_paymtd="DIP", age="40",
+                         medfee_sumamt="9000.00", hifp_pay="7000.00")
+    dip_case["settlements"][0].update(medfee_sumamt="9000.00", hifp_pay="7000.00", psn_cash_pay="2000.00")
+    dip_case["oprninfo"][0].update(oprn_oprt_code="47.09", oprn_oprt_name="阑尾切除术")
+    dip_case["iteminfo"][1]["amt"] = "8765.50"
+    landing = tmp_path / "landing"
+    write_landing_csv(landing / "2024-03" / DIP_TERTIARY, dip_case)
+    write_landing_csv(landing / "2024-03" / DRG_TERTIARY, make_list("sc_drg", hospital=DRG_TERTIARY))
+
+    settings = replace(load_settings().with_paths(tmp_path / "data"), warehouse=warehouse)
+    result = self_check(settings, landing, dip=True)
+    dip = {r["setl_id"]: r for r in result.dip}
+    assert "library of 2024 from" in result.dip_library
+    got = dip["sc_app"]
+    assert (got["disease_key"], got["dip_disease"], got["deviation_class"], got["points"], got["points_reason_code"]) == (
+        "K35.8|47.09", "K35.8|47.09", "normal", "45.0000", "00")
+    assert got["payment_method"] == "DIP" and "K35.8|47.09" in got["points_trace"]
+    assert dip["sc_drg"]["payment_method"] == "DRG" and dip["sc_drg"]["points"] is None
+
+    # no library in the configured warehouse: the points model says why
+    bare = replace(settings, warehouse=tmp_path / "none" / "warehouse.duckdb")
+    result = self_check(bare, landing, dip=True)
+    assert result.dip_library.startswith("no DIP library in")
+    got = {r["setl_id"]: r for r in result.dip}["sc_app"]
+    assert (got["disease_key"], got["points"], got["points_reason_code"]) == ("K35.8|47.09", None, "D06")
+
