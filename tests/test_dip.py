@@ -416,13 +416,18 @@ def write_landing_csv(folder: Path, parts: dict[str, list[dict]]) -> None:
             writer.writerows(rows)
 
 
-def test_self_check_gives_points_from_the_configured_warehouse_library(built, tmp_path):
+def test_self_check_gives_points_from_the_configured_warehouse_library(built, reference_warehouse, tmp_path):
     """`drgdip group --dip` on an appendectomy at the DIP tertiary hospital (cost 9000, like
     app_normal): disease K35.8|47.09 and 45 points from the 2024 library of the configured
-    warehouse (a copy of this module's, every seed loaded for the self-check to copy); without a
-    library the case says D06. A DRG hospital's case gets its key but no points."""
-    warehouse = copy_warehouse(built, tmp_path / "warehouse.duckdb")
-    dbt(["seed"], warehouse, tmp_path)
+    warehouse (every seed, plus this module's library tables); without a library the case says
+    D06. A DRG hospital's case gets its key but no points."""
+    bare = copy_warehouse(reference_warehouse, tmp_path / "bare" / "warehouse.duckdb")
+    warehouse = copy_warehouse(reference_warehouse, tmp_path / "warehouse.duckdb")
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(f"attach '{built}' as built (read_only)")
+        con.execute("create schema marts")
+        for table in ("fct_dip_library", "fct_dip_auxiliary", "fct_dip_deviation_means"):
+            con.execute(f"create table marts.{table} as select * from built.marts.{table}")
     dip_case = make_list("sc_app", hospital=DIP_TERTIARY, diagnoses=("K35.8",), hi_paymtd="DIP", age="40",
                          medfee_sumamt="9000.00", hifp_pay="7000.00")
     dip_case["settlements"][0].update(medfee_sumamt="9000.00", hifp_pay="7000.00", psn_cash_pay="2000.00")
@@ -443,8 +448,7 @@ def test_self_check_gives_points_from_the_configured_warehouse_library(built, tm
     assert dip["sc_drg"]["payment_method"] == "DRG" and dip["sc_drg"]["points"] is None
 
     # no library in the configured warehouse: the points model says why
-    bare = replace(settings, warehouse=tmp_path / "none" / "warehouse.duckdb")
-    result = self_check(bare, landing, dip=True)
+    result = self_check(replace(settings, warehouse=bare), landing, dip=True)
     assert result.dip_library.startswith("no DIP library in")
     got = {r["setl_id"]: r for r in result.dip}["sc_app"]
     assert (got["disease_key"], got["points"], got["points_reason_code"]) == ("K35.8|47.09", None, "D06")
