@@ -232,15 +232,9 @@ def run_dbt(args: list[str], project: Path, warehouse: Path) -> str:
     return done.stdout
 
 
-def dip_model_dirs() -> list[str]:
-    """The folders of the DIP models, empty unless every DIP grouping model is written."""
-    present = {p.stem for d in DIP_MODEL_DIRS for p in (DBT_PROJECT_DIR / d).glob("*.sql")}
-    return [d for d in DIP_MODEL_DIRS if (DBT_PROJECT_DIR / d).is_dir()] if set(DIP_GROUPING_MODELS) <= present else []
-
-
 def dip_models() -> list[str]:
-    """The DIP models to run (disease key, auxiliary levels, points), empty while they are not written."""
-    return [*DIP_GROUPING_MODELS, DIP_POINTS_MODEL] if dip_model_dirs() else []
+    """The DIP models the self-check runs: disease key, auxiliary levels, points."""
+    return [*DIP_GROUPING_MODELS, DIP_POINTS_MODEL]
 
 
 def discharge_months(con: duckdb.DuckDBPyConnection, year: int | None) -> list[str]:
@@ -299,16 +293,13 @@ def self_check(settings: Settings, path: Path, *, year: int | None = None, dip: 
                progress=lambda message: None) -> SelfCheckResult:
     """Group the settlement lists at `path` in a scratch warehouse and return every case with its
     DRG and trace, and every quarantined row with its reason."""
-    if dip and not dip_models():
-        raise SelfCheckError("DIP grouping not available yet: the DIP models (dbt_project/models/*/dip/) "
-                             "are not in this version; run without --dip for the DRG self-check")
     timings: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="drgdip-group-") as tmp:
         scratch = Path(tmp)
         local = settings.with_paths(scratch)
         t0 = time.perf_counter()
         landing_months, renames = stage_landing(Path(path), local.landing_dir, settings.pseudonym_key(), scratch)
-        project = scratch_project(scratch / "project", [*DRG_MODEL_DIRS, *(dip_model_dirs() if dip else [])])
+        project = scratch_project(scratch / "project", [*DRG_MODEL_DIRS, *(DIP_MODEL_DIRS if dip else [])])
         if copy_reference(settings.warehouse, local.warehouse):
             reference = f"warehouse {settings.warehouse}"
         else:

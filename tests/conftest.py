@@ -74,6 +74,33 @@ def fetch(warehouse: Path, sql: str, params=None) -> list[dict]:
         return [dict(zip(names, row)) for row in cur.fetchall()]
 
 
+# The two supervision intermediates as int_supervision__cases and int_supervision__readmission_pairs
+# build them (tests that hand-write them use these; test_supervision_region checks them against the
+# built tables)
+SUPERVISION_CASE_COLUMNS = """
+    setl_id varchar, fixmedins_code varchar, fixmedins_name varchar, level_tier integer,
+    payment_method varchar, pool varchar, data_month varchar, year integer, person_key varchar,
+    adm_time timestamp, dscg_time timestamp, los_days integer, died boolean, principal_diag_code varchar,
+    principal_category varchar, mdc varchar, adrg varchar, drg varchar, drg_name varchar,
+    group_status varchar, severity varchar, high_severity boolean, severity_diag_code varchar,
+    rw decimal(12,4), drg_mean_cost decimal(18,2), medfee_sumamt decimal(18,2), fund_amount decimal(18,2),
+    out_of_pocket decimal(18,2), multiple_type varchar, points decimal(18,4), cross_region boolean,
+    dip_disease_code varchar"""
+SUPERVISION_PAIR_COLUMNS = """
+    fixmedins_code varchar, data_month varchar, first_setl_id varchar, second_setl_id varchar,
+    person_key varchar, first_dscg_time timestamp, second_adm_time timestamp, gap_days integer,
+    first_principal_diag varchar, second_principal_diag varchar, first_drg varchar, second_drg varchar,
+    first_adrg varchar, second_adrg varchar, same_principal boolean, related boolean,
+    within_window boolean, suspected_split boolean"""
+
+
+def create_supervision_intermediates(con: duckdb.DuckDBPyConnection) -> None:
+    """Empty intermediate.int_supervision__cases and int_supervision__readmission_pairs."""
+    con.execute("create schema if not exists intermediate")
+    con.execute(f"create or replace table intermediate.int_supervision__cases ({SUPERVISION_CASE_COLUMNS})")
+    con.execute(f"create or replace table intermediate.int_supervision__readmission_pairs ({SUPERVISION_PAIR_COLUMNS})")
+
+
 # --- raw tables by hand (the raw contract: interface fields as VARCHAR, then lineage) ------------
 
 

@@ -16,7 +16,7 @@ import pytest
 from orchestration.cli import main
 from orchestration.config import SEEDS_DIR, load_settings
 from orchestration.demo.generator import DefectRates, generate_region
-from orchestration.selfcheck import SCRATCH_LANDING_MONTH, dip_model_dirs, stage_landing
+from orchestration.selfcheck import SCRATCH_LANDING_MONTH, stage_landing
 
 MONTH = "2024-03"
 HOSPITAL = "H37030300001"  # a DRG hospital of seeds/hospitals.csv
@@ -37,8 +37,8 @@ def hospital_month(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def checked(hospital_month, tmp_path_factory):
-    """`drgdip group <folder> --json` (and --dip once the DIP models exist) with a config whose
-    warehouse does not exist (so: dbt seed)."""
+    """`drgdip group <folder> --json --dip` with a config whose warehouse does not exist (so: dbt
+    seed, and no DIP library)."""
     folder, defects = hospital_month
     config = tmp_path_factory.mktemp("config") / "drgdip.toml"
     config.write_text('[paths]\nwarehouse = "none/warehouse.duckdb"\n', encoding="utf-8")
@@ -46,8 +46,7 @@ def checked(hospital_month, tmp_path_factory):
     out = io.StringIO()
     capture.setattr(sys, "stdout", out)
     try:
-        code = main(["--config", str(config), "group", str(folder), "--json",
-                     *(["--dip"] if dip_model_dirs() else [])])
+        code = main(["--config", str(config), "group", str(folder), "--json", "--dip"])
     finally:
         capture.undo()
     assert code == 0
@@ -117,16 +116,14 @@ def test_a_single_file_outside_a_hospital_folder_is_filed_under_its_hospital(hos
     assert renames == {f"{SCRATCH_LANDING_MONTH}/{HOSPITAL}/": f"{loose}/"}
 
 
-def test_dip_gives_each_case_its_disease_key_or_says_it_is_not_available(checked, hospital_month, capsys):
-    folder, _ = hospital_month
-    if not dip_model_dirs():
-        assert main(["group", str(folder), "--dip"]) == 2
-        assert "DIP grouping not available yet" in capsys.readouterr().err
-        return
+def test_dip_gives_each_case_its_disease_key_or_a_reason(checked):
     result, _ = checked
     dip = {r["setl_id"]: r for r in result["dip"]}
     assert set(dip) == {c["setl_id"] for c in result["cases"]}
     assert all(r["disease_key"] or r["reason_code"] for r in dip.values())
+    # a DRG hospital and no configured warehouse: keys, no points, and the report says why
+    assert all(r["payment_method"] == "DRG" and r["points"] is None for r in dip.values())
+    assert result["dip_library"].startswith("no DIP library in")
 
 
 def test_a_missing_path_is_a_clear_error(tmp_path, capsys):

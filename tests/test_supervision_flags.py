@@ -52,7 +52,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import copy_warehouse, dbt, fetch
+from conftest import copy_warehouse, create_supervision_intermediates, dbt, fetch
 
 from orchestration.cli import main as drgdip
 
@@ -64,21 +64,7 @@ MONEY_MODELS = ("int_payment__hospital_adjustments",)
 SINGULAR_TESTS = ("flags_confirmations_valid", "flags_confirmations_match_fired_flags")
 DEMO_PENALTY = ("H37030300002", Decimal("30000.00"))  # seeds/payment_penalties.csv, left as it is
 
-CASE_COLUMNS = """
-    setl_id varchar, fixmedins_code varchar, fixmedins_name varchar, level_tier integer,
-    payment_method varchar, pool varchar, data_month varchar, year integer, person_key varchar,
-    adm_time timestamp, dscg_time timestamp, los_days integer, died boolean, principal_diag_code varchar,
-    principal_category varchar, mdc varchar, adrg varchar, drg varchar, drg_name varchar,
-    group_status varchar, severity varchar, high_severity boolean, severity_diag_code varchar,
-    rw decimal(12,4), drg_mean_cost decimal(18,2), medfee_sumamt decimal(18,2), fund_amount decimal(18,2),
-    out_of_pocket decimal(18,2), multiple_type varchar, points decimal(18,4), cross_region boolean,
-    dip_disease_code varchar"""
-PAIR_COLUMNS = """
-    fixmedins_code varchar, data_month varchar, first_setl_id varchar, second_setl_id varchar,
-    person_key varchar, first_dscg_time timestamp, second_adm_time timestamp, gap_days integer,
-    first_principal_diag varchar, second_principal_diag varchar, first_drg varchar, second_drg varchar,
-    first_adrg varchar, second_adrg varchar, same_principal boolean, related boolean,
-    within_window boolean, suspected_split boolean"""
+
 CONFIRMATION_COLUMNS = ("flag_id", "fixmedins_code", "period", "flag_kind", "decision", "penalty_amount", "officer",
                         "decided_on", "decision_ref", "note")
 
@@ -191,9 +177,7 @@ def flag_id(hospital: str, kind: str, measure: str | None = None, period: str = 
 def write_inputs(warehouse: Path) -> None:
     """The two supervision intermediates as the lead's models make them, and the decisions."""
     with duckdb.connect(str(warehouse)) as con:
-        con.execute("create schema if not exists intermediate")
-        con.execute(f"create or replace table intermediate.int_supervision__cases ({CASE_COLUMNS})")
-        con.execute(f"create or replace table intermediate.int_supervision__readmission_pairs ({PAIR_COLUMNS})")
+        create_supervision_intermediates(con)
         numbers: dict[tuple[str, str], int] = {}
         rows = []
         for case in CASES:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import csv
 
+import duckdb
 import pytest
-from conftest import fetch
+from conftest import create_supervision_intermediates, fetch
 
 from orchestration.demo.generator import SPLIT_SHARE
 
@@ -108,3 +109,17 @@ def test_false_positive_rate_on_clean_hospitals(built_region, flags):
                       for f in false_positives))
     assert rate <= 0.10
     assert not [f for f in false_positives if f["flag_kind"] == "upcoding"]
+
+
+def test_hand_written_intermediates_match_the_built_ones(built_region):
+    """The supervision tests that write int_supervision__cases and the readmission pairs by hand
+    (conftest.create_supervision_intermediates) use the columns and types the models build."""
+    columns_sql = ("select table_name, column_name, data_type from information_schema.columns "
+                   "where table_schema = 'intermediate' and table_name in "
+                   "('int_supervision__cases', 'int_supervision__readmission_pairs') order by table_name, ordinal_position")
+    with duckdb.connect() as con:
+        create_supervision_intermediates(con)
+        hand_written = con.execute(columns_sql).fetchall()
+    built = [tuple(r.values()) for r in fetch(built_region.warehouse, columns_sql)]
+    assert hand_written == built
+

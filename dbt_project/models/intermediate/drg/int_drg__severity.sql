@@ -23,7 +23,8 @@ cases as (
     where data_month = {{ partition_month() }}
 ),
 
--- the month's MCC/CC list (every case of a monthly partition has the year's one scheme version)
+-- the month's MCC/CC list and exclusions (every case of a monthly partition has the year's one
+-- scheme version)
 cc_list as (
     select {{ drg_code('diag_code') }} as list_code, cc_level
     from {{ ref('drg_cc_list') }}
@@ -72,7 +73,7 @@ listed as (
 ),
 
 cc_hits as (
-    select h.*, c.scheme_version, c.principal_diag_code
+    select h.*, c.principal_diag_code
     from listed as h
     inner join cases as c on c.setl_id = h.setl_id
     where h.diag_code is distinct from c.principal_diag_code
@@ -80,12 +81,12 @@ cc_hits as (
 
 exclusion_rules as (
     select
-        scheme_version,
         {{ drg_code('cc_code') }} as cc_code,
         {{ drg_code('principal_code') }} as principal_code,
         exclusion_type,
         note
     from {{ ref('drg_cc_exclusions') }}
+    where scheme_version = {{ drg_month_scheme() }}
 ),
 
 -- listed exclusions: the prefixes of the MCC/CC code joined by equality, then the principal's
@@ -97,8 +98,7 @@ exclusion_hits as (
         'listed ' || e.cc_code || ' × ' || e.principal_code || ': ' || e.note as exclusion
     from (select *, {{ drg_prefix_length('diag_code') }} as n from cc_hits) as h
     inner join exclusion_rules as e
-        on e.scheme_version = h.scheme_version
-        and e.exclusion_type = 'listed'
+        on e.exclusion_type = 'listed'
         and e.cc_code = left(h.diag_code, h.n)
     where starts_with(h.principal_diag_code, e.principal_code)
       and h.n in (select length(cc_code) from exclusion_rules where exclusion_type = 'listed')
@@ -111,7 +111,7 @@ exclusion_hits as (
         'same_category3 ' || left(h.diag_code, 3) || ': ' || e.note
     from cc_hits as h
     inner join exclusion_rules as e
-        on e.scheme_version = h.scheme_version and e.exclusion_type = 'same_category3'
+        on e.exclusion_type = 'same_category3'
     where left(h.diag_code, 3) = left(h.principal_diag_code, 3)
 ),
 

@@ -51,7 +51,8 @@ compared_drgs as (
         any_value(h.n) as n,
         any_value(h.cost) as cost,
         any_value(h.out_of_pocket) as out_of_pocket,
-        cast(sum(p.out_of_pocket) as double) / sum(p.cost) as peer_share
+        cast(sum(p.out_of_pocket) as double) / sum(p.cost) as peer_share,
+        list(p.fixmedins_code) as peer_list
     from hospital_drgs as h
     inner join month_hospitals as m using (fixmedins_code)
     inner join hospital_drgs as p
@@ -60,22 +61,14 @@ compared_drgs as (
     having sum(p.cost) > 0
 ),
 
-peer_hospitals as (
-    select c.fixmedins_code, count(distinct p.fixmedins_code) as peers
-    from compared_drgs as c
-    inner join month_hospitals as m using (fixmedins_code)
-    inner join hospital_drgs as p
-        on p.level_tier = m.level_tier and p.drg = c.drg and p.fixmedins_code <> c.fixmedins_code
-    group by c.fixmedins_code
-),
-
 totals as (
     select
         fixmedins_code,
         cast(sum(n) as bigint) as n,
         cast(sum(cost) as double) as cost,
         cast(sum(out_of_pocket) as double) as observed,
-        sum(cost * peer_share) as expected
+        sum(cost * peer_share) as expected,
+        length(list_distinct(flatten(list(peer_list)))) as peers
     from compared_drgs
     group by fixmedins_code
 ),
@@ -111,9 +104,8 @@ evidence as (
 ),
 
 scored as (
-    select t.*, t.observed / t.expected as ratio, p.peers
+    select t.*, t.observed / t.expected as ratio
     from totals as t
-    inner join peer_hospitals as p using (fixmedins_code)
     where t.n >= (select min_cases from parameters) and t.expected > 0
 ),
 

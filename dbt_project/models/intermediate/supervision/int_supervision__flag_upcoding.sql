@@ -54,21 +54,13 @@ compared_adrgs as (
         h.adrg,
         any_value(h.n) as n,
         any_value(h.high) as high,
-        sum(p.high) / sum(p.n) as peer_rate
+        sum(p.high) / sum(p.n) as peer_rate,
+        list(p.fixmedins_code) as peer_list
     from hospital_adrgs as h
     inner join month_hospitals as m using (fixmedins_code)
     inner join hospital_adrgs as p
         on p.level_tier = h.level_tier and p.adrg = h.adrg and p.fixmedins_code <> h.fixmedins_code
     group by h.fixmedins_code, h.adrg
-),
-
-peer_hospitals as (
-    select c.fixmedins_code, count(distinct p.fixmedins_code) as peers
-    from compared_adrgs as c
-    inner join month_hospitals as m using (fixmedins_code)
-    inner join hospital_adrgs as p
-        on p.level_tier = m.level_tier and p.adrg = c.adrg and p.fixmedins_code <> c.fixmedins_code
-    group by c.fixmedins_code
 ),
 
 totals as (
@@ -77,7 +69,8 @@ totals as (
         cast(sum(n) as bigint) as n,
         cast(sum(high) as bigint) as observed,
         sum(n * peer_rate) as expected,
-        sum(n * peer_rate * (1 - peer_rate)) as variance
+        sum(n * peer_rate * (1 - peer_rate)) as variance,
+        length(list_distinct(flatten(list(peer_list)))) as peers
     from compared_adrgs
     group by fixmedins_code
 ),
@@ -148,10 +141,8 @@ scored as (
     select
         t.*,
         (t.observed - t.expected) / sqrt(t.variance) as z,
-        t.observed / t.expected as ratio,
-        p.peers
+        t.observed / t.expected as ratio
     from totals as t
-    inner join peer_hospitals as p using (fixmedins_code)
     where t.n >= (select min_cases from parameters) and t.variance > 0
 ),
 
