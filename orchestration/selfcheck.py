@@ -49,7 +49,8 @@ from orchestration.resources import DBT_EXECUTABLE
 DRG_GROUPING_MODELS = ("int_drg__mdc", "int_drg__adrg", "int_drg__severity", "fct_drg_case")
 STAGING_SELECTOR = "path:models/staging"
 DRG_MODEL_DIRS = ("models/staging", "models/intermediate/drg", "models/marts/drg")
-DIP_MODEL_DIRS = ("models/intermediate/dip", "models/marts/dip")
+# the DIP case points are a payment fact (marts/payment); the self-check takes that model alone
+DIP_MODEL_DIRS = ("models/intermediate/dip", "models/marts/dip", "models/marts/payment/fct_dip_case_points.sql")
 # The monthly DIP grouping models (Dagster group `grouping`): the disease key (病种组合) and the
 # auxiliary levels. A case's points also need the year's disease library (group `weights`, the
 # annual_reference job), which a self-check of a few files cannot build: the self-check copies it
@@ -193,7 +194,8 @@ def copy_dip_library(source: Path, target: Path) -> str:
 
 
 def scratch_project(root: Path, model_dirs) -> Path:
-    """A copy of the dbt project with only `model_dirs` (the same model files), its macros and
+    """A copy of the dbt project with only `model_dirs` (the same model files: folders or single
+    files), its macros and
     tests, and the seeds beside it as in the repository (`seed-paths: ../seeds`). dbt then parses
     only what the run needs, so a model being written elsewhere in the tree cannot stop a
     self-check, and nothing dbt writes lands in the repository (the seeds are copied too: dbt
@@ -206,8 +208,12 @@ def scratch_project(root: Path, model_dirs) -> Path:
         elif source.exists():
             project.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, project / name)
-    for d in model_dirs:
-        shutil.copytree(DBT_PROJECT_DIR / d, project / d)
+    for d in model_dirs:  # folders, or single model files (without their folder's YAML)
+        if (DBT_PROJECT_DIR / d).is_file():
+            (project / d).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(DBT_PROJECT_DIR / d, project / d)
+        else:
+            shutil.copytree(DBT_PROJECT_DIR / d, project / d)
     # the seeds where the project's seed-paths expect them ("../seeds", or "seeds" linked to it)
     seed_paths = yaml.safe_load((project / "dbt_project.yml").read_text(encoding="utf-8")).get("seed-paths", ["seeds"])
     for seed_path in seed_paths:
