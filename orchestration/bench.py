@@ -86,20 +86,24 @@ def _create_staged(con: duckdb.DuckDBPyConnection) -> None:
 def generate_staged(con: duckdb.DuckDBPyConnection, cases: int, seed: int, progress) -> dict[str, int]:
     """Generate about `cases` clean cases over the registry's hospitals and 2024, straight into
     the staged tables; return the row count of each."""
-    from orchestration.demo import generator as g
+    from orchestration.demo.casemix import expected_cases, generate_cases
+    from orchestration.demo.defects import DefectRates
+    from orchestration.demo.plan import make_plan
+    from orchestration.demo.reference import build_profiles, load_reference
+    from orchestration.demo.rows import text_frames
 
-    ref = g.load_reference()
-    profiles = g.build_profiles(ref)
-    plan = g.make_plan(ref, seed, None, (BENCH_YEAR,), None, cases, g.DefectRates.none())
+    ref = load_reference()
+    profiles = build_profiles(ref)
+    plan = make_plan(ref, seed, None, (BENCH_YEAR,), None, cases, DefectRates.none())
     _create_staged(con)
     done = 0
     t0 = time.perf_counter()
     for month in plan.months:
         for h in plan.hospitals.itertuples():
-            if g._expected_cases(plan, h, month) < 30:
+            if expected_cases(plan, h, month) < 30:
                 continue  # the generator cannot make an empty hospital-month; a benchmark has none
-            mc = g.generate_cases(plan, ref, profiles, h, month)
-            frames = g.text_frames(mc, h, month, ref)
+            mc = generate_cases(plan, ref, profiles, h, month)
+            frames = text_frames(mc, h, month, ref)
             for part in PARTS:
                 frame = frames[part]  # noqa: F841  (read by DuckDB by name)
                 fields = [f for f in interface.PARTS[part] if not f.personal]
