@@ -5,12 +5,13 @@ Nothing here computes anything; each concern lives in the module that owns it.
 
 from __future__ import annotations
 
-from dagster import Definitions
+from dagster import Definitions, colored_console_logger
 
 from orchestration import accounting
 from orchestration.assets import dbt, ingestion, quality
 from orchestration.config import Settings, load_settings
 from orchestration.jobs import JOBS
+from orchestration.progress import progress_logger
 from orchestration.resources import build_resources
 from orchestration.sensors import late_upload_sensor
 
@@ -22,6 +23,7 @@ def build_definitions(settings: Settings | None = None) -> Definitions:
         jobs=JOBS,
         sensors=[late_upload_sensor],
         resources=build_resources(settings or load_settings()),
+        loggers={"console": colored_console_logger, "progress": progress_logger},
     )
 
 

@@ -45,6 +45,8 @@ from orchestration.config import DBT_PROJECT_DIR, load_settings
 
 INPUT_SCHEMA = "payment_inputs"
 PAYMENT_MODEL_PATHS = ("path:models/intermediate/payment", "path:models/marts/payment")
+# the case points are computed from the warehouse's grouping; in files mode cases.csv carries them
+WAREHOUSE_ONLY_MODELS = ("fct_drg_case_points", "fct_dip_case_points")
 
 # The parameters a files run needs (rows of parameters.csv for the year).
 PARAMETERS = (
@@ -281,7 +283,8 @@ def run_dbt(warehouse: Path, work: Path, year: int) -> tuple[int, str, list[dict
 
     dbt_vars = {"payment_inputs": "files", "year": str(year), "month": f"{year}-12"}
     done = subprocess.run(
-        [DBT_EXECUTABLE, "build", "--select", *PAYMENT_MODEL_PATHS, "--vars", json.dumps(dbt_vars),
+        [DBT_EXECUTABLE, "build", "--select", *PAYMENT_MODEL_PATHS, "--exclude", *WAREHOUSE_ONLY_MODELS,
+         "--vars", json.dumps(dbt_vars),
          "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
          "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
         env={**os.environ, "DRGDIP_WAREHOUSE": str(warehouse)}, capture_output=True, text=True, check=False,

@@ -20,8 +20,9 @@ import duckdb
 
 from orchestration.config import REPO_ROOT, Settings, load_settings
 
-# The CLI prints one line per month; Dagster's own step log stays in the UI (run logs).
-QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# The CLI prints the steps' progress lines (orchestration.progress) and a summary; Dagster's own
+# step log goes to the run's log file and stays in the UI (run logs).
+QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "WARNING"}}, "progress": {}}}
 
 
 @dataclass

@@ -268,7 +268,9 @@ def write_mini_region(db: Path) -> None:
 
 PAYMENT_SEEDS = ["policy_parameters", "hospitals", "insured_regions", "payment_budget", "payment_history_points",
                  "payment_special_cases", "payment_audit_deductions", "payment_penalties", "payment_assessment_scores"]
-MONTHLY_SELECT = ["--select", "path:models/intermediate/payment", "path:models/marts/payment", "--exclude", "tag:yearly"]
+# the case points are written by hand below (write_mini_region), not built from a grouping
+MONTHLY_SELECT = ["--select", "path:models/intermediate/payment", "path:models/marts/payment",
+                  "--exclude", "tag:yearly", "fct_drg_case_points", "fct_dip_case_points"]
 YEARLY_SELECT = ["--select", "tag:yearly,path:models/intermediate/payment", "tag:yearly,path:models/marts/payment"]
 
 

@@ -421,6 +421,14 @@ def test_gx_suites_pass_on_clean_data_and_build_data_docs(clean_region):
     assert all(o.docs_page and Path(o.docs_page).exists() for o in outcomes.values())
     index = (clean_region.reports_dir / "quality" / "index.html").read_text(encoding="utf-8")
     assert f'href="{MONTH}/index.html"' in index
+    # one Data Docs site, each validation a run named after its month, readable without a network
+    site = clean_region.reports_dir / "quality" / "site"
+    assert all(f"/{MONTH}/" in o.docs_page and Path(o.docs_page).is_relative_to(site) for o in outcomes.values())
+    pages = [p.read_text(encoding="utf-8") for p in site.rglob("*.html")]
+    assert pages and not any(re.search(r"<(script|link)[^>]+(src|href)=\"https?://", page) for page in pages)
+    assert (site / "static" / "vendor").is_dir()
+    month_page = (docs / "index.html").read_text(encoding="utf-8")
+    assert all(table in month_page for table in outcomes)
     # nothing generated went into the repository
     assert not (EXPECTATIONS_DIR / "gx" / "uncommitted").exists()
 
@@ -486,18 +494,23 @@ def test_dagster_checks_block_only_on_critical_failures(bad_region):
     result = materialize([*_stub_assets(), *ASSET_CHECKS], partition_key=MONTH,
                          resources=build_resources(bad_region), raise_on_error=False)
     evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+    # one multi-asset check, one result per suite; this warehouse was never grouped
     assert set(evaluations) == {f"gx_{t}" for t in (
         "stg_settlements", "stg_setlinfo", "stg_diseinfo", "stg_oprninfo", "stg_iteminfo",
-        "mart_quality__upload_rate", "int_quality__case_checks")}
+        "mart_quality__upload_rate", "int_quality__case_checks", "mart_quality__grouping_rate")}
+    grouping = evaluations["gx_mart_quality__grouping_rate"]
+    assert not grouping.passed and grouping.severity == AssetCheckSeverity.WARN
+    assert "not in the warehouse" in grouping.description
     assert evaluations["gx_stg_settlements"].passed
     setlinfo = evaluations["gx_stg_setlinfo"]
     assert not setlinfo.passed and setlinfo.severity == AssetCheckSeverity.ERROR
+    assert MONTH in setlinfo.description  # "0 of 1 months pass; failing: 2024-03"
     rate = evaluations["gx_mart_quality__upload_rate"]
     assert not rate.passed and rate.severity == AssetCheckSeverity.WARN
     meta = rate.metadata
-    assert meta["success_percent"].value < 100
-    assert Path(meta["data_docs"].value).exists()
-    assert any("rate" in f for f in meta["failed_expectations"].value)
+    assert meta["success_percent_by_month"].value[MONTH] < 100
+    assert Path(meta["data_docs"].value).exists() and Path(meta["month_page"].value).exists()
+    assert any("rate" in f for f in meta["failed_expectations_by_month"].value[MONTH])
     assert not result.success  # the blocking ERROR fails the run
 
 

@@ -20,6 +20,7 @@ from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_duckdb import DuckDBResource
 
 from orchestration.partitions import monthly_partitions, yearly_partitions
+from orchestration.progress import report
 from orchestration.project import MANIFEST, TRANSLATOR, dbt_environment, dbt_project, run_target_path
 
 SUPERVISION = "path:models/intermediate/supervision path:models/marts/supervision"
@@ -43,7 +44,7 @@ def _build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckD
     checks: dict = {}
     for i, window in enumerate(windows, 1):
         label = " .. ".join(dict.fromkeys(v for v in window.values() if v))
-        context.log.info(f"dbt build {i}/{len(windows)}: {label}")
+        report(context, f"dbt build {i}/{len(windows)} {context.op_execution_context.op.name}: {label or 'all'}")
         with dbt_environment(warehouse.database, **window):
             invocation = dbt.cli(["build", *(args or [])], context=context, target_path=target)
         for event in invocation.stream():

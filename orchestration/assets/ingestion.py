@@ -35,6 +35,7 @@ from orchestration.config import Settings, load_settings
 from orchestration.interface import LINEAGE_COLUMNS, PARTS
 from orchestration.landing import MONTH_RE, FileContent, discover_month, read_landing_file, safe_record
 from orchestration.partitions import monthly_partitions
+from orchestration.progress import report as report_progress
 from orchestration.pseudonymise import stored_names
 from orchestration.resources import DrgdipSettings
 
@@ -255,7 +256,7 @@ def raw_settlement_lists(
     with warehouse.get_connection() as con:
         for i, month in enumerate(months, 1):
             report = ingest_month(s, month, con)
-            context.log.info(f"[{i}/{len(months)}] {report.summary()}")
+            report_progress(context, f"ingested [{i}/{len(months)}] {report.summary()}")
             reports.append(report)
     return MaterializeResult(metadata=range_metadata(reports))
 

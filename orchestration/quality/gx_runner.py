@@ -28,6 +28,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.config import EXPECTATIONS_DIR, Settings
+from orchestration.quality.offline_docs import make_site_offline
 from orchestration.quality.rules import (
     CASE_RULES,
     CRITICAL,
@@ -292,7 +293,7 @@ def run_months(settings: Settings, months: list[str], tables=None, progress=None
             urls = context.get_docs_sites_urls(resource_identifier=identifier, site_name=DATA_DOCS_SITE)
             page = urls[0]["site_url"] if urls else None
             outcomes[month][table].docs_page = page.removeprefix("file://") if page else None
-    _make_offline(docs_dir)
+    make_site_offline(docs_dir)  # scripts and styles served from the reports folder (isolated networks)
     for month in months:
         month_dir = month_docs_dir(settings, month)
         month_dir.mkdir(parents=True, exist_ok=True)
@@ -300,15 +301,6 @@ def run_months(settings: Settings, months: list[str], tables=None, progress=None
         _write_month_page(month_dir, month)
     write_reports_index(settings)
     return outcomes
-
-
-def _make_offline(docs_dir: Path) -> None:
-    """Serve the site's scripts and styles from the reports folder (isolated networks)."""
-    try:
-        from orchestration.quality.offline_docs import make_site_offline
-    except ImportError:
-        return
-    make_site_offline(docs_dir)
 
 
 def _write_month_page(month_dir: Path, month: str) -> None:
