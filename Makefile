@@ -25,7 +25,7 @@ $(CATALOGUES): $(STAMP)
 	$(BIN)/drgdip catalogues
 
 setup: $(STAMP) $(CATALOGUES)  ## create .venv, install, build the code catalogues
-	@mkdir -p $(DAGSTER_HOME)
+	@$(BIN)/python -c "from orchestration.runner import write_instance_config; write_instance_config('$(DAGSTER_HOME)')"
 
 demo: setup  ## generate the demo region (if absent) and materialise every partition
 	$(BIN)/drgdip demo

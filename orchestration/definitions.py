@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dagster import Definitions
 
+from orchestration import accounting
 from orchestration.assets import dbt, ingestion, quality
 from orchestration.config import Settings, load_settings
 from orchestration.jobs import JOBS
@@ -17,7 +18,7 @@ from orchestration.sensors import late_upload_sensor
 def build_definitions(settings: Settings | None = None) -> Definitions:
     return Definitions(
         assets=[*ingestion.ASSETS, *dbt.ASSETS, *quality.ASSETS],
-        asset_checks=[*dbt.ASSET_CHECKS, *quality.ASSET_CHECKS],
+        asset_checks=[*accounting.ROW_ACCOUNTING_CHECKS, *quality.ASSET_CHECKS],
         jobs=JOBS,
         sensors=[late_upload_sensor],
         resources=build_resources(settings or load_settings()),

@@ -30,13 +30,18 @@ monthly_job = define_asset_job(
     "quality, group every case (DRG and DIP).",
 )
 
+RESTAGE_GROUPS = ("staging", "quality", "grouping")
+PAYMENT_GROUPS = ("payment", "supervision")
+
 restage_job = define_asset_job(
     "restage_month",
-    selection=AssetSelection.groups("staging", "quality", "grouping"),
+    selection=AssetSelection.groups(*RESTAGE_GROUPS, *PAYMENT_GROUPS),
     partitions_def=monthly_partitions,
     description=(
-        "Rebuild a discharge month from raw without re-ingesting: what a late upload or a correction "
-        "delivered in a later landing folder requires."
+        "Rebuild discharge months from raw without re-ingesting, and everything downstream of them: what "
+        "a late upload or a correction delivered in a later landing folder requires. Months of the payment "
+        "year get their pre-settlement and supervision rebuilt too (the late-upload sensor selects them, "
+        "and asks for the year's clearing after)."
     ),
 )
 

@@ -5,20 +5,27 @@ Tests build the same resources with `build_resources(settings.with_paths(tmp_pat
 
 from __future__ import annotations
 
-import sys
+import os
 from dataclasses import replace
 from pathlib import Path
 
 from dagster import ConfigurableResource
-from dagster_dbt import DbtCliResource, DbtProject
+from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
-from orchestration.config import DBT_PROJECT_DIR, Settings, load_settings
+from orchestration.config import Settings, load_settings
+from orchestration.project import DBT_EXECUTABLE, dbt_project
 
-# The dbt installed beside this interpreter, so a venv works without being activated.
-DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+def duckdb_connection_config(warehouse: Path) -> dict:
+    """The bounds of every DuckDB connection of a run (dbt's profile reads the same variables):
+    memory, threads and a spill directory beside the warehouse, so that a large month spills to
+    disk instead of growing to the machine's memory."""
+    return {
+        "memory_limit": os.environ.get("DRGDIP_DUCKDB_MEMORY_LIMIT", "6GB"),
+        "threads": int(os.environ.get("DRGDIP_DUCKDB_THREADS", "2")),
+        "temp_directory": str(Path(warehouse).resolve().parent / "duckdb_tmp"),
+    }
 
 
 class DrgdipSettings(ConfigurableResource):
@@ -52,6 +59,7 @@ def build_resources(settings: Settings | None = None) -> dict:
     }
     return {
         "settings": DrgdipSettings(config_file=str(settings.config_file), **paths),
-        "warehouse": DuckDBResource(database=str(settings.warehouse)),
+        "warehouse": DuckDBResource(database=str(settings.warehouse),
+                                    connection_config=duckdb_connection_config(settings.warehouse)),
         "dbt": DbtCliResource(project_dir=dbt_project, dbt_executable=DBT_EXECUTABLE),
     }

@@ -1,8 +1,11 @@
 """Run the pipeline from the command line: `drgdip demo` and `drgdip materialize`.
 
-Each month is one Dagster run of the `monthly_cycle` job on the Dagster instance in
-$DAGSTER_HOME (the Makefile points it at `.dagster_home/`), so everything the CLI materialises is
-visible in the UI afterwards, with its partitions, checks and run logs.
+The CLI launches the same jobs over the same partition ranges as a backfill in the UI: ONE Dagster
+run per job over the whole range (every asset has a single-run backfill policy), on the Dagster
+instance in $DAGSTER_HOME (the Makefile points it at `.dagster_home/`), so everything the CLI
+materialises is visible in the UI afterwards, with its partitions, checks and run logs. Inside
+the `monthly_cycle` run every landing month is ingested before any discharge month is staged, so
+late uploads and corrections land in their month by construction.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import contextlib
 import os
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import duckdb
 
@@ -34,15 +38,36 @@ class MonthSummary:
     step: str = "monthly_cycle"  # or a payment-year step: annual_reference, monthly_payment, annual_clearing
 
 
+# The Dagster instance the project writes (`make ui`, the CLI): every step that writes the warehouse
+# is in the pool `warehouse` (DuckDB has one writer), which takes one step at a time, whichever run
+# it belongs to; the run queue starts runs one after the other.
+DAGSTER_YAML = """\
+# Written by drgdip (orchestration/runner.py); edit the project, not this file.
+concurrency:
+  pools:
+    default_limit: 1
+    granularity: op
+  runs:
+    max_concurrent_runs: 1
+telemetry:
+  enabled: false
+"""
+
+
+def write_instance_config(home: str | os.PathLike) -> str:
+    """`dagster.yaml` in DAGSTER_HOME: the project's concurrency settings (rewritten when they changed)."""
+    os.makedirs(home, exist_ok=True)
+    config = Path(home) / "dagster.yaml"
+    if not config.exists() or config.read_text(encoding="utf-8") != DAGSTER_YAML:
+        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    return str(config)
+
+
 def _instance():
     from dagster import DagsterInstance
 
     os.environ.setdefault("DAGSTER_HOME", str(REPO_ROOT / ".dagster_home"))
-    os.makedirs(os.environ["DAGSTER_HOME"], exist_ok=True)
-    # An empty dagster.yaml: the default local storage, without Dagster's notice that it is missing.
-    config = os.path.join(os.environ["DAGSTER_HOME"], "dagster.yaml")
-    if not os.path.exists(config):
-        open(config, "w").close()
+    write_instance_config(os.environ["DAGSTER_HOME"])
     return DagsterInstance.get()
 
 
@@ -72,9 +97,12 @@ def summarise_month(settings: Settings, month: str) -> MonthSummary:
     return s
 
 
+RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
+
+
 class _Runner:
-    """Runs jobs in process on the persistent instance, one partition per run, dbt's and GX's own
-    output going to a log file per run under `<data_dir>/logs/`."""
+    """Runs jobs in process on the persistent instance, one run per job over a partition range,
+    dbt's and GX's own output going to a log file per run under `<data_dir>/logs/`."""
 
     def __init__(self, settings: Settings):
         from orchestration.definitions import build_definitions
@@ -88,8 +116,11 @@ class _Runner:
     def has_assets(self, job_name: str) -> bool:
         return bool(self.defs.resolve_job_def(job_name).asset_layer.executable_asset_keys)
 
-    def run(self, job_name: str, partition_key: str | None = None):
-        log_file = self.log_dir / f"{job_name}{'-' + partition_key if partition_key else ''}.log"
+    def run(self, job_name: str, keys: list[str] | None = None):
+        """One run of `job_name` over the partition keys `keys` (contiguous), or unpartitioned."""
+        label = "" if not keys else keys[0] if len(keys) == 1 else f"{keys[0]}..{keys[-1]}"
+        tags = {} if not keys or len(keys) == 1 else {RANGE_START: keys[0], RANGE_END: keys[-1]}
+        log_file = self.log_dir / f"{job_name}{'-' + label if label else ''}.log"
         t0 = time.monotonic()
         with (
             open(log_file, "w", encoding="utf-8") as log,
@@ -97,18 +128,36 @@ class _Runner:
             contextlib.redirect_stderr(log),
         ):
             result = self.defs.resolve_job_def(job_name).execute_in_process(
-                partition_key=partition_key, instance=self.instance, raise_on_error=False, run_config=QUIET_RUN_CONFIG
+                partition_key=keys[0] if keys and len(keys) == 1 else None, tags=tags,
+                instance=self.instance, raise_on_error=False, run_config=QUIET_RUN_CONFIG,
             )
         status = "ok" if result.success else f"FAILED: see {log_file} or run {result.run_id[:8]} in `make ui`"
         return result.success, time.monotonic() - t0, status
+
+
+def _ranges(months: list[str], all_months: list[str]) -> list[list[str]]:
+    """The selected months as contiguous runs of the partition set (one Dagster run each)."""
+    position = {m: i for i, m in enumerate(all_months)}
+    unknown = [m for m in months if m not in position]
+    if unknown:
+        raise SystemExit(f"not a configured month: {', '.join(unknown)} (partitions {all_months[0]}..{all_months[-1]})")
+    ranges: list[list[str]] = []
+    for month in sorted(set(months), key=position.get):
+        if ranges and position[month] == position[ranges[-1][-1]] + 1:
+            ranges[-1].append(month)
+        else:
+            ranges.append([month])
+    return ranges
 
 
 def materialize_months(
     settings: Settings, months: list[str], *, load_reference: bool = True, payment: bool = True, echo=print
 ) -> list[MonthSummary]:
     """The yearly cycle (see orchestration/jobs.py) for the given months, printing progress:
-    reference data, `monthly_cycle` for each month, then, for the payment year when all its months
-    are selected, `annual_reference`, `monthly_payment` for each month and `annual_clearing`."""
+    reference data, ONE `monthly_cycle` run over the months (every landing month ingested, then
+    every discharge month staged, validated and grouped), then, for the payment year when all its
+    months are selected, `annual_reference`, one `monthly_payment` and one `monthly_supervision`
+    run over the year's months, and `annual_clearing`."""
     runner = _Runner(settings)
     if load_reference:
         echo("reference data: loading seeds ...", flush=True)
@@ -117,17 +166,21 @@ def materialize_months(
         if not ok:
             raise SystemExit("loading the reference data failed")
     summaries = []
-    for i, month in enumerate(months, 1):
-        ok, seconds, status = runner.run("monthly_cycle", month)
-        s = summarise_month(settings, month)
-        s.seconds, s.success = seconds, ok
-        summaries.append(s)
-        echo(
-            f"[{i:>2}/{len(months)}] {month}: {s.files} files ({s.files_quarantined} quarantined), "
-            f"{s.raw_rows:,} rows, {s.cases:,} cases, {s.settlements:,} settlements, "
-            f"{s.quarantined_rows:,} quarantined rows, {s.seconds:.1f}s {status}",
-            flush=True,
-        )
+    for keys in _ranges(months, settings.months):
+        echo(f"monthly_cycle {keys[0]}..{keys[-1]} ({len(keys)} months, one run): ingesting every landing "
+             f"month, then staging, validating and grouping (log: {runner.log_dir}) ...", flush=True)
+        ok, seconds, status = runner.run("monthly_cycle", keys)
+        echo(f"monthly_cycle {keys[0]}..{keys[-1]}: {seconds:.1f}s {status}", flush=True)
+        for i, month in enumerate(keys, 1):
+            s = summarise_month(settings, month)
+            s.seconds, s.success = seconds / len(keys), ok
+            summaries.append(s)
+            echo(
+                f"  [{i:>2}/{len(keys)}] {month}: {s.files} files ({s.files_quarantined} quarantined), "
+                f"{s.raw_rows:,} rows, {s.cases:,} cases, {s.settlements:,} settlements, "
+                f"{s.quarantined_rows:,} quarantined rows",
+                flush=True,
+            )
     year = str(settings.payment_year)
     year_months = [m for m in settings.months if m.startswith(year)]
     if payment and set(year_months) <= set(months):
@@ -136,17 +189,18 @@ def materialize_months(
 
 
 def _run_payment_year(runner: _Runner, year: str, year_months: list[str], echo) -> list[MonthSummary]:
-    """Weights and library before the year, the twelve monthly pre-settlements, the twelve months of
-    supervision, the clearing."""
-    steps = ([("annual_reference", year)] + [("monthly_payment", m) for m in year_months]
-             + [("monthly_supervision", m) for m in year_months] + [("annual_clearing", year)])
+    """Weights and library before the year, the year's monthly pre-settlements (one run), its
+    months of supervision (one run), the clearing."""
+    steps = [("annual_reference", [year]), ("monthly_payment", year_months),
+             ("monthly_supervision", year_months), ("annual_clearing", [year])]
     summaries = []
-    for job_name, key in steps:
+    for job_name, keys in steps:
         if not runner.has_assets(job_name):
             continue
-        ok, seconds, status = runner.run(job_name, key)
-        summaries.append(MonthSummary(key, seconds=seconds, success=ok, step=job_name))
-        echo(f"{job_name} {key}: {seconds:.1f}s {status}", flush=True)
+        label = keys[0] if len(keys) == 1 else f"{keys[0]}..{keys[-1]}"
+        ok, seconds, status = runner.run(job_name, keys)
+        summaries.append(MonthSummary(label, seconds=seconds, success=ok, step=job_name))
+        echo(f"{job_name} {label}: {seconds:.1f}s {status}", flush=True)
     return summaries
 
 
@@ -163,6 +217,7 @@ def print_summary(summaries: list[MonthSummary], settings: Settings, total_secon
         tot.cases += s.cases
         tot.quarantined_rows += s.quarantined_rows
     echo(f"  {'total':<8} {tot.files:>6} {tot.raw_rows:>10,} {tot.cases:>8,} {tot.quarantined_rows:>12,} {total_seconds:>8.1f}")
+    _print_accounting(settings, echo)
     for step in ("annual_reference", "monthly_payment", "monthly_supervision", "annual_clearing"):
         runs = [s for s in summaries if s.step == step]
         if runs:
@@ -173,6 +228,25 @@ def print_summary(summaries: list[MonthSummary], settings: Settings, total_secon
     echo("open the UI with `make ui` (http://127.0.0.1:3000)")
     if failed:
         echo(f"FAILED: {', '.join(failed)}")
+
+
+def _print_accounting(settings: Settings, echo) -> None:
+    """The warehouse-wide row accounting after the run (the `row_accounting` checks' figures)."""
+    from orchestration.accounting import row_accounting
+    from orchestration.interface import PARTS
+
+    if not settings.warehouse.exists():
+        return
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        try:
+            results = {part: row_accounting(con, part) for part in PARTS}
+        except duckdb.CatalogException:
+            return
+    echo("\nrow accounting (whole warehouse): raw = staged + superseded + quarantined")
+    for part, r in results.items():
+        state = "ok" if not r["problems"] else "PROBLEM: " + "; ".join(r["problems"])
+        echo(f"  {part:<12} {r['raw_rows']:>10,} = {r['staged']:>10,} + {r['superseded']:>8,} + "
+             f"{r['quarantined']:>8,}  {state}")
 
 
 def _months_arg(value: str | None, settings: Settings) -> list[str]:
@@ -228,7 +302,9 @@ def register(sub) -> None:
     mat = sub.add_parser(
         "materialize",
         help="run the monthly cycle for some or all months on the configured landing directory",
-        description="Run the `monthly_cycle` job (ingest, stage, validate) for the given months, in order.",
+        description="Run the `monthly_cycle` job (ingest every landing month, then stage, validate and group "
+        "every discharge month) as ONE run over the given months, as a single-run backfill in the UI does; "
+        "then the payment year's jobs when all its months are selected.",
     )
     mat.add_argument("--months", help="all (default), a range 2024-01..2024-06, or a list 2024-01,2024-02")
     mat.add_argument("--skip-reference", action="store_true", help="do not reload the reference seeds first")

@@ -245,10 +245,15 @@ BUILT_REGION_MONTHS = ("2024-02", "2024-03")
 BUILT_REGION_JOBS = ("monthly_cycle", "monthly_payment", "monthly_supervision")
 
 
-def run_job(defs, name: str, partition_key: str | None, instance) -> None:
-    """Run one Dagster job in process; fail with the steps' errors."""
+def run_job(defs, name: str, partition_key: str | list[str] | None, instance) -> None:
+    """Run one Dagster job in process (a list of keys: one run over that range, as a single-run
+    backfill); fail with the steps' errors."""
     job = defs.resolve_job_def(name)
-    result = job.execute_in_process(partition_key=partition_key, instance=instance, raise_on_error=False)
+    tags = {}
+    if isinstance(partition_key, list):
+        keys, partition_key = partition_key, None
+        tags = {"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]}
+    result = job.execute_in_process(partition_key=partition_key, instance=instance, raise_on_error=False, tags=tags)
     failures = [e.event_specific_data.error.to_string() for e in result.all_events
                 if e.is_step_failure and e.event_specific_data and e.event_specific_data.error]
     assert result.success, f"{name} {partition_key or ''} failed:\n" + "\n".join(failures)[-6000:]
@@ -259,9 +264,9 @@ def built_region(tmp_path_factory) -> Settings:
     """A small generated region (the first 4 hospitals: 3 DRG and 1 DIP of tier 1, one of them
     coding more complications and one splitting stays; about 200 cases a month; every row-level
     defect kind at 3%) run through the real Dagster jobs in process as `drgdip demo` runs them:
-    reference_data, monthly_cycle per month, annual_reference 2024 (no history year: weights and
-    library from 2024's own cases), monthly_payment and monthly_supervision per month,
-    annual_clearing 2024. Returns its settings: `.warehouse` is the built warehouse (read it, never
+    reference_data, ONE monthly_cycle run over both months, annual_reference 2024 (no history year:
+    weights and library from 2024's own cases), one monthly_payment and one monthly_supervision run
+    over both months, annual_clearing 2024. Returns its settings: `.warehouse` is the built warehouse (read it, never
     write it: copy it first), `.data_dir / "manifest"` the generator's ground truth."""
     # Under pytest-xdist (`make test` runs two workers, one test file each at a time) the workers
     # share one build: the first builds it under a lock, the other waits and reuses it.
@@ -289,10 +294,8 @@ def _build_region(settings: Settings) -> None:
     defs = build_definitions(settings)
     with DagsterInstance.ephemeral() as instance:
         run_job(defs, "reference_data", None, instance)
-        for month in BUILT_REGION_MONTHS:
-            run_job(defs, "monthly_cycle", month, instance)
+        run_job(defs, "monthly_cycle", list(BUILT_REGION_MONTHS), instance)
         run_job(defs, "annual_reference", "2024", instance)
         for job in BUILT_REGION_JOBS[1:]:
-            for month in BUILT_REGION_MONTHS:
-                run_job(defs, job, month, instance)
+            run_job(defs, job, list(BUILT_REGION_MONTHS), instance)
         run_job(defs, "annual_clearing", "2024", instance)

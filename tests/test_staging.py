@@ -21,19 +21,13 @@ from conftest import (
     make_list,
     write_raw_file,
 )
-from dagster import AssetCheckKey, AssetKey, AssetSelection, asset, materialize
+from dagster import AssetCheckKey, AssetKey, AssetSelection, materialize
 
 from orchestration import dbt_sources, interface
-from orchestration.assets.dbt import (
-    MANIFEST,
-    RAW_ASSET_KEY,
-    ROW_ACCOUNTING_CHECKS,
-    monthly_models,
-    reference_seeds,
-    row_accounting,
-)
+from orchestration.accounting import ROW_ACCOUNTING_CHECKS, row_accounting
+from orchestration.assets.dbt import monthly_models, reference_seeds
 from orchestration.config import load_settings
-from orchestration.partitions import monthly_partitions
+from orchestration.project import MANIFEST, RAW_ASSET_KEY
 from orchestration.quarantine import REASONS
 
 MARCH, APRIL = "2024-03", "2024-04"
@@ -102,24 +96,32 @@ def write_dataset(warehouse: Path) -> None:
             write_raw_file(warehouse, part, rows, landing_month=landing_month, hospital=hospital)
 
 
-def build_month(settings, month: str, *, raise_on_error: bool = True):
-    """Materialise the staging models (and their checks) of one partition in-process."""
+def range_tags(first: str, last: str) -> dict[str, str]:
+    """The tags of a single-run backfill over first..last (what the UI and the CLI launch)."""
+    return {"dagster/asset_partition_range_start": first, "dagster/asset_partition_range_end": last}
+
+
+def build_month(settings, month: str, *, raise_on_error: bool = True, last: str | None = None, assets=()):
+    """Materialise the staging models (and their checks) of one partition, or of the range
+    month..last as one run, in-process."""
     return materialize(
-        [monthly_models, *ROW_ACCOUNTING_CHECKS],
-        partition_key=month,
+        [monthly_models, *ROW_ACCOUNTING_CHECKS, *assets],
+        partition_key=None if last else month,
+        tags=range_tags(month, last) if last else None,
         resources=dagster_resources(settings),
-        selection=STAGING,
+        selection=STAGING | AssetSelection.assets(*assets),
         raise_on_error=raise_on_error,
     )
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, reference_warehouse):
-    """Hand-built raw rows, staged for March and April; returns (settings, {month: run result})."""
+    """Hand-built raw rows, staged for March and April in one run (a single-run backfill);
+    returns (settings, {range: run result})."""
     settings = load_settings().with_paths(tmp_path_factory.mktemp("staged"))
     copy_warehouse(reference_warehouse, settings.warehouse)
     write_dataset(settings.warehouse)
-    results = {month: build_month(settings, month) for month in (MARCH, APRIL)}
+    results = {f"{MARCH}..{APRIL}": build_month(settings, MARCH, last=APRIL)}
     return settings, results
 
 
@@ -358,20 +360,14 @@ def test_row_accounting_fails_when_a_staged_row_vanishes(built, tmp_path):
         assert row_accounting(con, "diseinfo", MARCH)["problems"] == []
         con.execute("delete from staging.stg_diseinfo where setl_id = 'S5' and diag_srt_no = 2")
         problems = row_accounting(con, "diseinfo", MARCH)["problems"]
-    assert problems and "stg_diseinfo holds 10 rows for 2024-03 but 11 are staged" in problems[0]
+    assert problems and "stg_diseinfo holds 10 rows but 11 are staged" in problems[0]
+    assert "2024-03 (1)" in problems[0]  # the month that does not add up is named
 
-    # The same through Dagster, without rebuilding: the checks run alone. (A run of partitioned
-    # checks alone needs one partitioned asset in it to carry the partition: a no-op here.)
-    @asset(partitions_def=monthly_partitions)
-    def partition_carrier() -> None:
-        return None
-
+    # The same through Dagster, without rebuilding: the warehouse-wide checks run alone.
     result = materialize(
-        [monthly_models, *ROW_ACCOUNTING_CHECKS, partition_carrier],
-        partition_key=MARCH,
+        [monthly_models, *ROW_ACCOUNTING_CHECKS],
         resources=dagster_resources(copy),
-        selection=AssetSelection.checks(*[c.check_key for c in ROW_ACCOUNTING_CHECKS])
-        | AssetSelection.assets(partition_carrier),
+        selection=AssetSelection.checks(*[c.check_key for c in ROW_ACCOUNTING_CHECKS]),
         raise_on_error=False,
     )
     checks = _check_results(result)
@@ -379,6 +375,29 @@ def test_row_accounting_fails_when_a_staged_row_vanishes(built, tmp_path):
     assert failed == {AssetKey(["staging", "stg_diseinfo"])}
     [evaluation] = [e for key, e in checks.items() if not e.passed]
     assert evaluation.severity.value == "ERROR"
+
+
+def test_row_accounting_names_a_late_upload_nobody_restaged(built, tmp_path):
+    """The run model's old blind spot: a list for March delivered in May, ingested by a run that
+    stages only May, is in no staging table. The warehouse-wide accounting says so and names March;
+    a run over March..May (what the CLI and a UI backfill launch) stages it."""
+    settings, _ = built
+    copy = load_settings().with_paths(tmp_path)
+    copy_warehouse(settings.warehouse, copy.warehouse)
+    may = "2024-05"
+    for part, rows in make_list("S12", dscg="2024-03-25 10:00:00", dcla="2024-05-03 09:00:00").items():
+        write_raw_file(copy.warehouse, part, rows, landing_month=may, hospital=HOSPITAL_A)
+    result = build_month(copy, may, raise_on_error=False)
+    checks = _check_results(result)
+    failed = {key.asset_key.path[-1]: e.description for key, e in checks.items()
+              if key.name == "row_accounting" and not e.passed}
+    assert set(failed) == {f"stg_{part}" for part in interface.PARTS}
+    assert "have no staging status" in failed["stg_setlinfo"] and "2024-03 (1)" in failed["stg_setlinfo"]
+
+    result = build_month(copy, MARCH, last=may)
+    assert all(e.passed for key, e in _check_results(result).items() if key.name == "row_accounting")
+    assert query(copy.warehouse, "select data_month, _landing_month from staging.stg_setlinfo where setl_id = 'S12'") \
+        == [(MARCH, may)]
 
 
 def test_dagster_wiring():
@@ -409,8 +428,9 @@ def test_generated_region_through_ingestion_and_staging(tiny_region, reference_w
     copy_warehouse(reference_warehouse, settings.warehouse)
     assets = [raw_settlement_lists, monthly_models, *ROW_ACCOUNTING_CHECKS]
     resources = dagster_resources(settings)
-    materialize(assets, partition_key=APRIL, resources=resources, selection=[RAW_ASSET_KEY])
-    result = materialize(assets, partition_key=MARCH, resources=resources,
+    # one run over March..April, as `drgdip materialize --months 2024-03..2024-04` and a UI backfill
+    # launch it: both landing months are ingested before either discharge month is staged
+    result = materialize(assets, tags=range_tags(MARCH, APRIL), resources=resources,
                          selection=AssetSelection.assets(RAW_ASSET_KEY) | STAGING)
     checks = _check_results(result)
     assert sum(key.name == "row_accounting" for key in checks) == len(interface.PARTS)

@@ -4,8 +4,8 @@
     The grouper is data-driven: every list it consults is a seed versioned by `scheme_version`
     (seeds/drg_*.csv, documented in seeds/_drg_seeds.yml), every threshold a row of
     seeds/policy_parameters.csv. These macros only spell the SQL idioms of the grouper; the
-    partition and parameter helpers are the shared ones: partition_month(), partition_year(),
-    delete_partition(grain, column) (macros/staging.sql), quality_partition_year() and
+    partition and parameter helpers are the shared ones: in_partition(), partition_year(),
+    delete_partition(), partition_window_year() (macros/staging.sql) and
     policy_param(name, type, year) (macros/quality/quality_helpers.sql).
 -#}
 
@@ -32,7 +32,7 @@
         when r.{{ side }}_parameter is null then cast(r.{{ side }}_value as double)
         when {{ param_alias }}.value is null then error('policy parameter ' || r.{{ side }}_parameter || ' named by '
             || r.rule_id || ' in seeds/drg_pre_mdc_rules.csv is missing for year '
-            || cast({{ quality_partition_year() }} as varchar))
+            || cast({{ partition_window_year() }} as varchar))
         else cast({{ param_alias }}.value as double)
     end
 {%- endmacro %}
@@ -45,5 +45,5 @@
     to it once instead of carrying the version through every join. -#}
 {% macro drg_month_scheme() -%}
     (select max(value) from {{ ref('policy_parameters') }}
-     where parameter = 'drg_scheme_version' and cast(year as integer) = {{ quality_partition_year() }})
+     where parameter = 'drg_scheme_version' and cast(year as integer) = {{ partition_window_year() }})
 {%- endmacro %}

@@ -27,34 +27,13 @@
 {%- endmacro %}
 
 
-{#- The year a model works on: var('year') for yearly models and in files mode, else the year of
-    the monthly partition var('month'). -#}
+{#- The year a model works on: the yearly partition for yearly models and in files mode, else the year of
+    the run's months. -#}
 {% macro payment_year(yearly=false) -%}
     {%- if yearly or payment_inputs_mode() == 'files' -%}
         {{ partition_year() }}
     {%- else -%}
-        {{ quality_partition_year() }}
-    {%- endif -%}
-{%- endmacro %}
-
-
-{#- The months a monthly payment model builds: the partition var('month'), or in files mode all
-    months of var('year'). -#}
-{% macro payment_month_filter(column='data_month') -%}
-    {%- if payment_inputs_mode() == 'files' -%}
-        left({{ column }}, 4) = '{{ partition_year() }}'
-    {%- else -%}
-        {{ column }} = {{ partition_month() }}
-    {%- endif -%}
-{%- endmacro %}
-
-
-{#- pre_hook of the monthly payment models: empty the months being built, so a rerun replaces them. -#}
-{% macro payment_delete_months() -%}
-    {%- if is_incremental() -%}
-        delete from {{ this }} where {{ payment_month_filter() }}
-    {%- else -%}
-        select 1 as nothing_to_delete
+        {{ partition_window_year() }}
     {%- endif -%}
 {%- endmacro %}
 

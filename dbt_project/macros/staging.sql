@@ -8,40 +8,91 @@
     orchestration/quarantine.py (seed quarantine_reasons).
 -#}
 
-{#- The monthly partition being built (discharge month), validated so a typo fails loudly. -#}
-{% macro partition_month() -%}
-    {%- set month = var('month') | string -%}
-    {%- if not modules.re.match('^[0-9]{4}-(0[1-9]|1[0-2])$', month) -%}
-        {{ exceptions.raise_compiler_error("var('month') must be YYYY-MM, got '" ~ month ~ "'") }}
+{#- The months a run builds (discharge months, YYYY-MM), as {'first': .., 'last': ..}.
+
+    Dagster passes a partition range as the environment variables DRGDIP_FIRST_MONTH and
+    DRGDIP_LAST_MONTH of the dbt process. They are read only while executing (`execute`), never
+    while parsing, so a new range keeps dbt's partial parse (a changed `--vars` would force a full
+    parse of the project on every run). Without them, var('month') is both ends (`dbt build --vars
+    '{"month": "2024-03"}'` by hand). A range lies in one calendar year: the policy parameters, the
+    grouping scheme and the payment year are per year. Validated, so a typo fails loudly. -#}
+{% macro partition_window() -%}
+    {%- set fallback = var('month') | string -%}
+    {%- set first = (env_var('DRGDIP_FIRST_MONTH', '') if execute else '') or fallback -%}
+    {%- set last = (env_var('DRGDIP_LAST_MONTH', '') if execute else '') or first -%}
+    {%- for month in (first, last) -%}
+        {%- if not modules.re.match('^[0-9]{4}-(0[1-9]|1[0-2])$', month) -%}
+            {{ exceptions.raise_compiler_error("the month range must be YYYY-MM, got '" ~ month ~ "'") }}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if first > last or first[:4] != last[:4] -%}
+        {{ exceptions.raise_compiler_error("the month range " ~ first ~ ".." ~ last ~ " must run forward within one year") }}
     {%- endif -%}
-    '{{ month }}'
+    {{ return({'first': first, 'last': last}) }}
 {%- endmacro %}
 
 
-{#- The yearly partition being built (var('year'), YYYY) as an integer literal, validated. -#}
+{#- SQL predicate: `column` (a YYYY-MM text column, data_month by default) within the run's months. -#}
+{% macro in_partition(column='data_month') -%}
+    {%- set window = partition_window() -%}
+    {%- if window.first == window.last -%}
+        {{ column }} = '{{ window.first }}'
+    {%- else -%}
+        {{ column }} between '{{ window.first }}' and '{{ window.last }}'
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- The one month a run builds, for the models whose rules look at one month against the months
+    before it (the supervision flags and their windows): a range stops with a message. -#}
+{% macro partition_month() -%}
+    {%- set window = partition_window() -%}
+    {%- if window.first != window.last -%}
+        {{ exceptions.raise_compiler_error(model.name ~ " builds one month at a time; the run asked for " ~ window.first ~ ".." ~ window.last) }}
+    {%- endif -%}
+    '{{ window.first }}'
+{%- endmacro %}
+
+
+{#- The year of the run's months, as an integer literal. -#}
+{% macro partition_window_year() -%}
+    {{ partition_window().first[:4] }}
+{%- endmacro %}
+
+
+{#- The yearly partition being built, as an integer literal: DRGDIP_YEAR of the dbt process (read
+    while executing only, like the month range), else var('year'). Validated. -#}
 {% macro partition_year() -%}
-    {%- set year = var('year') | string -%}
+    {%- set year = (env_var('DRGDIP_YEAR', '') if execute else '') or (var('year') | string) -%}
     {%- if not modules.re.match('^[0-9]{4}$', year) -%}
-        {{ exceptions.raise_compiler_error("var('year') must be YYYY, got '" ~ year ~ "'") }}
+        {{ exceptions.raise_compiler_error("the year must be YYYY, got '" ~ year ~ "'") }}
     {%- endif -%}
     {{ year }}
 {%- endmacro %}
 
 
-{#- pre_hook of every partitioned model: empty the partition first, so a rebuild replaces it
-    exactly (also when none of its rows remain, which delete+insert on a key would miss).
-    grain 'month' (default): rows with data_month = var('month'); 'year': rows with year = var('year').
-    `column` names another partition column (the flag models' `period`, the month evaluated). -#}
-{% macro delete_partition(grain='month', column=none) -%}
-    {%- if grain not in ('month', 'year') -%}
-        {{ exceptions.raise_compiler_error("delete_partition: grain must be 'month' or 'year', got '" ~ grain ~ "'") }}
+{#- The months a monthly model builds: the run's month range, or in `drgdip clear --inputs` files
+    mode (var payment_inputs) every month of the year. -#}
+{% macro month_filter(column='data_month') -%}
+    {%- if var('payment_inputs', 'warehouse') == 'files' -%}
+        left({{ column }}, 4) = '{{ partition_year() }}'
+    {%- else -%}
+        {{ in_partition(column) }}
     {%- endif -%}
-    {%- if is_incremental() -%}
-        {%- if grain == 'year' -%}
+{%- endmacro %}
+
+
+{#- pre_hook of every partitioned model (set once for the whole project in dbt_project.yml): empty
+    the partitions being built first, so a rebuild replaces them exactly (also when none of their
+    rows remain, which delete+insert on a key would miss). A model tagged `yearly` deletes its
+    year (column `year`); the others their months (column `data_month`, or the model's
+    `partition_column` config, e.g. the flags' `period`). Nothing to do for views and tables. -#}
+{% macro delete_partition() -%}
+    {%- set column = config.get('partition_column') -%}
+    {%- if is_incremental() and 'yearly' in (config.get('tags') or []) -%}
         delete from {{ this }} where {{ column or 'year' }} = {{ partition_year() }}
-        {%- else -%}
-        delete from {{ this }} where {{ column or 'data_month' }} = {{ partition_month() }}
-        {%- endif -%}
+    {%- elif is_incremental() -%}
+        delete from {{ this }} where {{ month_filter(column or 'data_month') }}
     {%- else -%}
         select 1 as nothing_to_delete
     {%- endif -%}

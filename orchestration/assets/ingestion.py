@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
 
 from orchestration.config import Settings, load_settings
@@ -235,11 +235,14 @@ def _quarantine_rows(content: FileContent, detected_at: datetime) -> list[dict]:
     name="raw_settlement_lists",
     group_name="ingestion",
     partitions_def=monthly_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+    pool="warehouse",
     kinds={"python", "duckdb"},
     description=(
-        "Settlements and settlement lists (结算清单) of one landing month, as delivered, in the raw schema: "
-        "raw.settlements, raw.setlinfo, raw.diseinfo, raw.oprninfo, raw.iteminfo, raw.ingested_files, "
-        "raw.quarantine. Partition = delivery (landing) month; personal fields pseudonymised."
+        "Settlements and settlement lists (结算清单) as delivered, in the raw schema: raw.settlements, "
+        "raw.setlinfo, raw.diseinfo, raw.oprninfo, raw.iteminfo, raw.ingested_files, raw.quarantine. "
+        "Partition = delivery (landing) month; a run over several months ingests every one of them before "
+        "anything downstream is staged. Personal fields pseudonymised."
     ),
 )
 def raw_settlement_lists(
@@ -247,10 +250,40 @@ def raw_settlement_lists(
 ) -> MaterializeResult:
     s = settings.settings()
     Path(s.warehouse).parent.mkdir(parents=True, exist_ok=True)
+    months = sorted(context.partition_keys)
+    reports = []
     with warehouse.get_connection() as con:
-        report = ingest_month(s, context.partition_key, con)
-    context.log.info(report.summary())
-    return MaterializeResult(metadata=report.metadata())
+        for i, month in enumerate(months, 1):
+            report = ingest_month(s, month, con)
+            context.log.info(f"[{i}/{len(months)}] {report.summary()}")
+            reports.append(report)
+    return MaterializeResult(metadata=range_metadata(reports))
+
+
+def range_metadata(reports: list[IngestReport]) -> dict:
+    """One run's ingestion: the totals, and the discharge months outside the run's landing months
+    that its deliveries carry (late uploads and corrections of months staged before)."""
+    if len(reports) == 1:
+        return reports[0].metadata()
+    months = {r.month for r in reports}
+    reasons, discharge = Counter(), Counter()
+    rows = dict.fromkeys(PARTS, 0)
+    for r in reports:
+        reasons.update(r.reasons)
+        discharge.update(r.discharge_months)
+        for part, n in r.rows_loaded.items():
+            rows[part] += n
+    return {
+        "landing_months": MetadataValue.json(sorted(months)),
+        "files": sum(r.files for r in reports),
+        "files_loaded": sum(r.files_loaded for r in reports),
+        "files_quarantined": sum(r.files_quarantined for r in reports),
+        **{f"rows_{part}": n for part, n in rows.items()},
+        "rows_quarantined": sum(r.rows_quarantined for r in reports),
+        "quarantine_reasons": MetadataValue.json(dict(sorted(reasons.items()))),
+        "other_months_touched": MetadataValue.json(sorted(m for m in discharge if m not in months)),
+        "setlinfo_rows_by_discharge_month": MetadataValue.json(dict(sorted(discharge.items()))),
+    }
 
 
 ASSETS = [raw_settlement_lists]

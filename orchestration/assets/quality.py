@@ -1,16 +1,17 @@
 """Data quality in Dagster (数据质量): GX suites as asset checks, and the monthly feedback.
 
-- One asset check per validated table and monthly partition (`gx_<table>`), running that table's
-  Great Expectations suite (`expectations/gx`, see `orchestration.quality.suites`) on the
-  partition's rows. All are `blocking`: a failed `critical` expectation (key missing or
-  duplicated, counts that contradict each other — the month cannot be trusted) gives severity
-  ERROR and stops the partition's downstream assets; anything else (case-level defects, an upload
-  rate below the policy target) gives WARN: it is reported and sent back, the month goes on.
-  A low upload rate is a hospital's reporting failure, not corrupt data, so it only warns; so
-  does a DRG grouping rate (入组率, `gx_mart_quality__grouping_rate`) below `min_grouping_rate`.
-- `quality_feedback` (monthly): per-hospital feedback files
-  `reports/feedback/<YYYY-MM>/<fixmedins_code>.csv|.xlsx` and the month's Data Docs site
-  `reports/quality/<YYYY-MM>/index.html` (all suites).
+- `gx_suites`: one multi-asset check with a check per validated table (`gx_<table>`), run once per
+  run over every month the run built, in one GX context (`orchestration.quality.gx_runner`); each
+  validation is a GX run named after its month, and the Data Docs site is built once, offline
+  (`reports/quality/site/`, with a page per month `reports/quality/<YYYY-MM>/index.html`). All
+  are `blocking`: a failed `critical` expectation (key missing or duplicated, counts that
+  contradict each other — the month cannot be trusted) gives severity ERROR and stops the
+  downstream assets; anything else (case-level defects, an upload rate below the policy target)
+  gives WARN: it is reported and sent back, the months go on. A low upload rate is a hospital's
+  reporting failure, not corrupt data, so it only warns; so does a DRG grouping rate (入组率)
+  below `min_grouping_rate`. The result's metadata gives each month's figures.
+- `quality_feedback` (monthly, one run for a range): per-hospital feedback files
+  `reports/feedback/<YYYY-MM>/<fixmedins_code>.csv|.xlsx`, read from the warehouse's check tables.
 
 Asset keys of the dbt models are dagster-dbt's defaults: `[schema, model]`, e.g.
 `staging/stg_setlinfo` (dbt_project.yml configures a schema per folder).
@@ -23,17 +24,20 @@ from dagster import (
     AssetCheckExecutionContext,
     AssetCheckResult,
     AssetCheckSeverity,
+    AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
+    BackfillPolicy,
     MaterializeResult,
     MetadataValue,
+    PartitionKeyRange,
     asset,
-    asset_check,
+    multi_asset_check,
 )
 
 from orchestration.partitions import monthly_partitions
 from orchestration.quality.feedback import write_feedback
-from orchestration.quality.gx_runner import SuiteOutcome, month_docs_dir, run_month
+from orchestration.quality.gx_runner import SuiteOutcome, month_docs_dir, run_months, site_dir
 from orchestration.quality.rules import SUITE_DESCRIPTIONS, TABLES
 from orchestration.resources import DrgdipSettings
 
@@ -44,51 +48,80 @@ def dbt_asset_key(table: str) -> AssetKey:
     return AssetKey([TABLES[table].schema, table])
 
 
-def _check_result(outcome: SuiteOutcome, settings, month: str) -> AssetCheckResult:
-    failed = [
-        f"{f['severity']}: {f['expectation']} on {f['column']}"
-        + (f" ({f['unexpected_count']} rows)" if f.get("unexpected_count") is not None else "")
-        for f in outcome.failed
-    ]
-    page = outcome.docs_page or str(month_docs_dir(settings, month) / "index.html")
+def run_months_of(context) -> list[str]:
+    """The discharge months of the run a check or asset executes in (a single partition or a
+    single-run backfill range); every month when the run names none."""
+    tags = context.run.tags
+    if "dagster/partition" in tags:
+        return [tags["dagster/partition"]]
+    start, end = tags.get("dagster/asset_partition_range_start"), tags.get("dagster/asset_partition_range_end")
+    if start and end:
+        return monthly_partitions.get_partition_keys_in_range(PartitionKeyRange(start, end))
+    return monthly_partitions.get_partition_keys()
+
+
+def _check_result(table: str, by_month: dict[str, SuiteOutcome], settings) -> AssetCheckResult:
+    failed = {
+        month: [
+            f"{f['severity']}: {f['expectation']} on {f['column']}"
+            + (f" ({f['unexpected_count']} rows)" if f.get("unexpected_count") is not None else "")
+            for f in o.failed
+        ]
+        for month, o in by_month.items() if o.failed
+    }
+    critical = any(o.critical_failed for o in by_month.values())
+    months = sorted(by_month)
     return AssetCheckResult(
-        passed=outcome.success,
-        severity=AssetCheckSeverity.ERROR if outcome.critical_failed else AssetCheckSeverity.WARN,
+        check_name=f"gx_{table}",
+        asset_key=dbt_asset_key(table),
+        passed=all(o.success for o in by_month.values()),
+        severity=AssetCheckSeverity.ERROR if critical else AssetCheckSeverity.WARN,
+        description=(f"{len(months) - len(failed)} of {len(months)} months pass"
+                     + (f"; failing: {', '.join(failed)}" if failed else "")),
         metadata={
-            "month": month,
-            "success_percent": MetadataValue.float(outcome.success_percent),
-            "expectations": outcome.evaluated,
-            "rows_validated": outcome.rows,
-            "failed_expectations": MetadataValue.json(failed),
-            "data_docs": MetadataValue.path(page),
-            "data_docs_index": MetadataValue.path(str(month_docs_dir(settings, month) / "index.html")),
+            "months": MetadataValue.json(months),
+            "success_percent_by_month": MetadataValue.json({m: o.success_percent for m, o in by_month.items()}),
+            "rows_validated": sum(o.rows for o in by_month.values()),
+            "failed_expectations_by_month": MetadataValue.json(failed),
+            "data_docs": MetadataValue.path(str(site_dir(settings) / "index.html")),
+            **({"month_page": MetadataValue.path(str(month_docs_dir(settings, months[0]) / "index.html"))}
+               if len(months) == 1 else {}),
         },
     )
 
 
-def _build_check(table: str):
-    @asset_check(
-        asset=dbt_asset_key(table),
-        name=f"gx_{table}",
-        description=f"Great Expectations suite `{table}`: {SUITE_DESCRIPTIONS[table]}",
-        blocking=True,
-        partitions_def=monthly_partitions,
-        compute_kind="great_expectations",
-    )
-    def _check(context: AssetCheckExecutionContext, settings: DrgdipSettings) -> AssetCheckResult:
-        s = settings.settings()
-        month = context.partition_key
-        outcome = run_month(s, month, tables=[table])[table]
-        return _check_result(outcome, s, month)
+@multi_asset_check(
+    specs=[
+        AssetCheckSpec(
+            name=f"gx_{table}",
+            asset=dbt_asset_key(table),
+            blocking=True,
+            description=f"Great Expectations suite `{table}` on each month of the run: {SUITE_DESCRIPTIONS[table]}",
+        )
+        for table in TABLES
+    ],
+    name="gx_suites",
+    compute_kind="great_expectations",
+    pool="warehouse",
+)
+def gx_suites(context: AssetCheckExecutionContext, settings: DrgdipSettings):
+    """The 8 suites on every month of the run in one GX context; the Data Docs site built once."""
+    s = settings.settings()
+    months = run_months_of(context)
 
-    return _check
+    def progress(month, outcomes):
+        failing = [t for t, o in outcomes.items() if not o.success]
+        context.log.info(f"GX {month}: {len(outcomes) - len(failing)}/{len(outcomes)} suites pass"
+                         + (f" (failing: {', '.join(failing)})" if failing else ""))
 
-
-GX_CHECKS = [_build_check(table) for table in TABLES]
+    results = run_months(s, months, tables=list(TABLES), progress=progress)
+    for table in TABLES:
+        yield _check_result(table, {m: results[m][table] for m in months}, s)
 
 
 @asset(
     partitions_def=monthly_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
     deps=[
         dbt_asset_key("int_quality__case_checks"),
         dbt_asset_key("mart_quality__upload_rate"),
@@ -96,32 +129,28 @@ GX_CHECKS = [_build_check(table) for table in TABLES]
         AssetKey(["staging", "stg_quarantine"]),
     ],
     group_name="quality",
-    compute_kind="great_expectations",
+    compute_kind="python",
     description=(
-        "Per-hospital feedback files of the month (质量反馈: every failing case and quarantined row "
-        "with its rule and message), reports/feedback/<YYYY-MM>/, and the month's Data Docs site, "
-        "reports/quality/<YYYY-MM>/index.html."
+        "Per-hospital feedback files of each month of the run (质量反馈: every failing case and "
+        "quarantined row with its rule and message), reports/feedback/<YYYY-MM>/."
     ),
 )
 def quality_feedback(context: AssetExecutionContext, settings: DrgdipSettings) -> MaterializeResult:
     s = settings.settings()
-    month = context.partition_key
-    report = write_feedback(s, month)
-    outcomes = run_month(s, month)
-    context.log.info("feedback for %s: %d rows for %d hospitals in %s", month, report.rows,
-                     len(report.hospitals), report.directory)
+    per_month = {}
+    for month in sorted(context.partition_keys):
+        report = write_feedback(s, month)
+        per_month[month] = {"rows": report.rows, "hospitals": len(report.hospitals)}
+        context.log.info("feedback for %s: %d rows for %d hospitals in %s", month, report.rows,
+                         len(report.hospitals), report.directory)
     return MaterializeResult(
         metadata={
-            "feedback_dir": MetadataValue.path(str(report.directory)),
-            "hospitals_with_feedback": len(report.hospitals),
-            "feedback_rows": report.rows,
-            "data_docs": MetadataValue.path(str(month_docs_dir(s, month) / "index.html")),
-            "suites_passed": MetadataValue.json({t: o.success for t, o in outcomes.items()}),
-            "success_percent": MetadataValue.json({t: o.success_percent for t, o in outcomes.items()}),
+            "feedback_dir": MetadataValue.path(str(s.feedback_dir)),
+            "feedback_rows": sum(v["rows"] for v in per_month.values()),
+            "feedback_by_month": MetadataValue.json(per_month),
         }
     )
 
 
-
 ASSETS = [quality_feedback]
-ASSET_CHECKS = [*GX_CHECKS]
+ASSET_CHECKS = [gx_suites]

@@ -25,7 +25,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 
 from orchestration.config import EXPECTATIONS_DIR, Settings
 from orchestration.quality.rules import (
@@ -110,7 +109,13 @@ class SuiteOutcome:
 
 
 def month_docs_dir(settings: Settings, month: str) -> Path:
+    """The month's page (index.html: its suites with links into the Data Docs site) and summary.json."""
     return settings.reports_dir / "quality" / month
+
+
+def site_dir(settings: Settings) -> Path:
+    """The one Data Docs site of the warehouse: every validation run, named after its month."""
+    return settings.reports_dir / "quality" / "site"
 
 
 def read_parameters(con: duckdb.DuckDBPyConnection, month: str) -> dict:
@@ -147,20 +152,21 @@ def connect_read_only(warehouse: Path, wait_seconds: float = 60.0) -> duckdb.Duc
             time.sleep(0.5)
 
 
-def load_frames(warehouse: Path, month: str, tables) -> tuple[dict[str, pd.DataFrame], dict]:
-    """Read the month's rows of each table and the parameters, then close the connection
-    (DuckDB allows one writer: never hold the warehouse longer than needed)."""
+def load_frames(warehouse: Path, months: list[str], tables) -> tuple[dict, dict]:
+    """Read each month's rows of each table and the parameters of each month's year, then close
+    the connection (DuckDB allows one writer: never hold the warehouse longer than needed)."""
     con = connect_read_only(warehouse)
     try:
-        frames = {t: con.execute(LOADERS[t], {"month": month}).df() for t in tables}
-        params = read_parameters(con, month)
+        frames = {(m, t): con.execute(LOADERS[t], {"month": m}).df() for m in months for t in tables}
+        params = {m: read_parameters(con, m) for m in months}
     finally:
         con.close()
     return frames, params
 
 
 def _runtime_project(scratch: Path, docs_dir: Path):
-    """A copy of the committed GX project whose generated stores point into `docs_dir`."""
+    """A copy of the committed GX project whose generated stores point into `docs_dir` (the
+    validation results are kept there, so the site shows every run of every month)."""
     import great_expectations as gx
     from ruamel.yaml import YAML
 
@@ -227,49 +233,106 @@ def built_tables(warehouse: Path) -> list[str]:
 
 
 def run_month(settings: Settings, month: str, tables=None) -> dict[str, SuiteOutcome]:
-    """Validate the month's rows of each table with its suite (by default every table the
-    warehouse has, see `built_tables`; a table named in `tables` must exist), add the results to
-    the month's Data Docs site and return one outcome per table."""
+    """`run_months` for one month: {table: outcome}."""
+    return run_months(settings, [month], tables)[month]
+
+
+def run_months(settings: Settings, months: list[str], tables=None, progress=None) -> dict[str, dict[str, SuiteOutcome]]:
+    """Validate each month's rows of each table with its suite (by default every table the
+    warehouse has, see `built_tables`; a table named in `tables` must exist) in ONE GX context,
+    each validation a run named after its month; then build the Data Docs site once and write
+    each month's summary and page. Returns {month: {table: outcome}}."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    from great_expectations.core.run_identifier import RunIdentifier
+
     tables = list(tables or built_tables(settings.warehouse))
     unknown = sorted(set(tables) - set(TABLES))
     if unknown:
         raise KeyError(f"no GX suite for {', '.join(unknown)}; suites: {', '.join(TABLES)}")
-    frames, params = load_frames(settings.warehouse, month, tables)
-    docs_dir = month_docs_dir(settings, month)
+    months = sorted(months)
+    frames, params = load_frames(settings.warehouse, months, tables)
+    docs_dir = site_dir(settings)
     docs_dir.mkdir(parents=True, exist_ok=True)
-    outcomes: dict[str, SuiteOutcome] = {}
+    outcomes: dict[str, dict[str, SuiteOutcome]] = {m: {} for m in months}
+    identifiers = {}
     with tempfile.TemporaryDirectory(prefix="drgdip-gx-") as scratch:
         context = _runtime_project(Path(scratch), docs_dir)
-        for table in tables:
-            suite = context.suites.get(table)
-            _apply_mostly(suite, params)
-            suite.save()
+        suites = {t: context.suites.get(t) for t in tables}
+        for table in tables:  # the site is built once, after every validation, not by each checkpoint
             checkpoint = context.checkpoints.get(checkpoint_name(table))
-            result = checkpoint.run(
-                batch_parameters={"dataframe": frames[table]},
-                expectation_parameters=params,
-            )
-            (identifier, validation), = result.run_results.items()
+            checkpoint.actions = []
+            checkpoint.save()
+        for month in months:
+            for table in tables:
+                _apply_mostly(suites[table], params[month])
+                suites[table].save()
+                checkpoint = context.checkpoints.get(checkpoint_name(table))
+                result = checkpoint.run(
+                    batch_parameters={"dataframe": frames[(month, table)]},
+                    expectation_parameters=params[month],
+                    run_id=RunIdentifier(run_name=month),
+                )
+                (identifier, validation), = result.run_results.items()
+                identifiers[(month, table)] = identifier
+                stats = validation.statistics
+                outcomes[month][table] = SuiteOutcome(
+                    table=table,
+                    success=bool(validation.success),
+                    evaluated=int(stats["evaluated_expectations"]),
+                    successful=int(stats["successful_expectations"]),
+                    rows=len(frames[(month, table)]),
+                    failed=_failed(validation),
+                )
+            if progress:
+                progress(month, outcomes[month])
+        context.build_data_docs(site_names=[DATA_DOCS_SITE])
+        for (month, table), identifier in identifiers.items():
             urls = context.get_docs_sites_urls(resource_identifier=identifier, site_name=DATA_DOCS_SITE)
             page = urls[0]["site_url"] if urls else None
-            stats = validation.statistics
-            outcomes[table] = SuiteOutcome(
-                table=table,
-                success=bool(validation.success),
-                evaluated=int(stats["evaluated_expectations"]),
-                successful=int(stats["successful_expectations"]),
-                rows=len(frames[table]),
-                failed=_failed(validation),
-                docs_page=page.removeprefix("file://") if page else None,
-            )
-    _write_summary(docs_dir, month, outcomes)
+            outcomes[month][table].docs_page = page.removeprefix("file://") if page else None
+    _make_offline(docs_dir)
+    for month in months:
+        month_dir = month_docs_dir(settings, month)
+        month_dir.mkdir(parents=True, exist_ok=True)
+        _write_summary(month_dir, month, outcomes[month])
+        _write_month_page(month_dir, month)
     write_reports_index(settings)
     return outcomes
 
 
+def _make_offline(docs_dir: Path) -> None:
+    """Serve the site's scripts and styles from the reports folder (isolated networks)."""
+    try:
+        from orchestration.quality.offline_docs import make_site_offline
+    except ImportError:
+        return
+    make_site_offline(docs_dir)
+
+
+def _write_month_page(month_dir: Path, month: str) -> None:
+    """`<month>/index.html`: the month's suites, pass or fail, each linking its validation page."""
+    summary = json.loads((month_dir / "summary.json").read_text(encoding="utf-8"))
+    rows = []
+    for table, suite in sorted(summary["suites"].items()):
+        status = "pass" if suite["success"] else f"FAIL ({len(suite['failed'])} expectations)"
+        page = suite.get("docs_page")
+        link = (f'<a href="{html.escape(os.path.relpath(page, month_dir))}">{html.escape(table)}</a>'
+                if page else html.escape(table))
+        rows.append(f"<tr><td>{link}</td><td>{suite['rows']:,}</td><td>{suite['success_percent']}%</td>"
+                    f"<td>{html.escape(status)}</td></tr>")
+    page = (
+        f"<!doctype html><html lang='en'><meta charset='utf-8'><title>drgdip data quality {month}</title>"
+        f"<h1>Settlement-list data quality (结算清单质量) {html.escape(month)}</h1>"
+        "<table border='1' cellpadding='4'><tr><th>suite</th><th>rows</th><th>expectations met</th>"
+        f"<th>result</th></tr>{''.join(rows)}</table>"
+        "<p><a href='../site/index.html'>every validation run (Great Expectations Data Docs)</a> · "
+        "<a href='../index.html'>all months</a></p></html>"
+    )
+    (month_dir / "index.html").write_text(page, encoding="utf-8")
+
+
 def _write_summary(docs_dir: Path, month: str, outcomes: dict[str, SuiteOutcome]) -> None:
-    """Merge this run's outcomes into the month's summary.json (checks run suites one by one)."""
+    """Merge this run's outcomes into the month's summary.json (a run may validate some suites only)."""
     path = docs_dir / "summary.json"
     summary = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {"month": month, "suites": {}}
     for table, o in outcomes.items():
@@ -289,7 +352,7 @@ def write_reports_index(settings: Settings) -> Path:
     root = settings.reports_dir / "quality"
     root.mkdir(parents=True, exist_ok=True)
     rows = []
-    for month_dir in sorted((p for p in root.iterdir() if (p / "index.html").exists()), reverse=True):
+    for month_dir in sorted((p for p in root.iterdir() if (p / "summary.json").exists()), reverse=True):
         summary_path = month_dir / "summary.json"
         suites = json.loads(summary_path.read_text(encoding="utf-8"))["suites"] if summary_path.exists() else {}
         failing = sorted(t for t, s in suites.items() if not s["success"])
@@ -301,9 +364,10 @@ def write_reports_index(settings: Settings) -> Path:
     page = (
         "<!doctype html><html lang='en'><meta charset='utf-8'><title>drgdip data quality</title>"
         "<h1>Settlement-list data quality (结算清单质量) by month</h1>"
-        "<p>Each month is a Great Expectations Data Docs site: one suite per table, each failing "
-        "expectation with the cases it failed on. Per-hospital feedback files are in "
-        "<code>../feedback/&lt;YYYY-MM&gt;/</code>.</p>"
+        "<p>Each month lists its suites, one per table, each linking its Great Expectations validation "
+        "page with every failing expectation and the cases it failed on; <a href='site/index.html'>the "
+        "Data Docs site</a> holds every validation run, named after its month. Per-hospital feedback files "
+        "are in <code>../feedback/&lt;YYYY-MM&gt;/</code>.</p>"
         f"<ul>{''.join(rows)}</ul></html>"
     )
     index = root / "index.html"

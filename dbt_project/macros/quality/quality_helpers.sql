@@ -1,16 +1,11 @@
 {#- Helpers of the quality models (intermediate/quality, marts/quality). -#}
 
-{#- The year of the monthly partition being built, as an integer: policy parameters are per year. -#}
-{% macro quality_partition_year() -%}
-    cast(left({{ partition_month() }}, 4) as integer)
-{%- endmacro %}
-
 {#- One policy parameter (seeds/policy_parameters.csv) as a scalar subquery, of the partition's
     year by default, or of `year` (an SQL integer expression, e.g. partition_year() in a yearly
     model). A missing parameter stops the run with a message naming it, rather than letting
     every comparison with NULL pass silently. -#}
 {% macro policy_param(name, type='decimal(18,4)', year=none) -%}
-    {%- set year_sql = year if year is not none else quality_partition_year() -%}
+    {%- set year_sql = year if year is not none else partition_window_year() -%}
     coalesce(
         (
             select cast(max(pp.value) as {{ type }})

@@ -1,17 +1,11 @@
 {#- One row per diagnosis of a current settlement list (setl_id, diag_srt_no), typed.
-    Partitioned by data month: a run for var('month') deletes and rebuilds exactly that month. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition() }}",
-) }}
+    Partitioned by data month: a run deletes and rebuilds exactly its months. -#}
 
 with
 
 rows_of_month as (
     select * from {{ ref('base_raw__diseinfo') }}
-    where data_month = {{ partition_month() }}
+    where {{ in_partition() }}
 ),
 
 final as (

@@ -1,19 +1,13 @@
 {#- One row per raw row that staging refused (隔离), with the field, the reason code and a message
     naming the file, row, field and value (personal values never shown), for the feedback sent back
     to the hospital. Rows refused at ingestion (whole files, malformed lines) are in raw.quarantine.
-    Partitioned by data month: a run for var('month') deletes and rebuilds exactly that month. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition() }}",
-) }}
+    Partitioned by data month: a run deletes and rebuilds exactly its months. -#}
 
 with
 
 row_status as (
     select * from {{ ref('stg_row_status') }}
-    where data_month = {{ partition_month() }}
+    where {{ in_partition() }}
 ),
 
 reasons as (

@@ -1,13 +1,7 @@
 {#- One row per raw row of every part routed to the month: staged, superseded (an earlier upload
     or delivery of a setl_id that a later one replaced) or quarantined (with its reason). Per month
     and part, raw rows = staged + superseded + quarantined: the row-accounting check reads this.
-    Partitioned by data month: a run for var('month') deletes and rebuilds exactly that month. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition() }}",
-) }}
+    Partitioned by data month: a run deletes and rebuilds exactly its months. -#}
 
 {%- set parts = ['settlements', 'setlinfo', 'diseinfo', 'oprninfo', 'iteminfo'] %}
 
@@ -28,7 +22,7 @@ with
         problem_field as field,
         message
     from {{ ref('base_raw__' ~ part) }}
-    where data_month = {{ partition_month() }}
+    where {{ in_partition() }}
 ),
 
 {% endfor %}

@@ -6,19 +6,13 @@
     tumour), age band and discharge level (death / leaving against advice, dscg_way 5 / 4), each
     mapped to a level of seeds/dip_auxiliary_levels.csv. The coefficients of the levels come from
     the yearly fct_dip_auxiliary. Monthly partition. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition() }}",
-) }}
 
 with
 
 cases as (
     select setl_id, data_month, scheme_version, principal_diag_code, age, dscg_way
     from {{ ref('int_dip__disease_key') }}
-    where data_month = {{ partition_month() }}
+    where {{ in_partition() }}
 ),
 
 -- secondary diagnoses: not flagged principal and not a repeat of the principal code

@@ -15,13 +15,7 @@
     Trimming: within a disease, a case whose log cost lies more than dip_trim_sd standard
     deviations from the disease's mean log cost is not kept (kept = false) for the means.
     Yearly partition (tag yearly). -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    tags=['yearly'],
-    pre_hook="{{ delete_partition('year') }}",
-) }}
+{{ config(tags=['yearly']) }}
 
 with
 

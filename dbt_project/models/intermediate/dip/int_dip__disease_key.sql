@@ -13,12 +13,6 @@
     case folds into when its combination is not a core disease. bed_day_type from
     seeds/dip_bed_day_rules.csv (psychiatric, rehabilitation); is_day_surgery = ipt_med_type 2.
     reason_code D01–D04 (seeds/dip_reason_codes.csv) when no key can be formed. Monthly partition. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition() }}",
-) }}
 
 with
 
@@ -35,14 +29,14 @@ cases as (
         dscg_way,
         medfee_sumamt
     from {{ ref('stg_setlinfo') }}
-    where data_month = {{ partition_month() }}
+    where {{ in_partition() }}
 ),
 
 -- the DIP library version of the discharge year (policy parameter dip_scheme_version); NULL → D04
 scheme as (
     select max(value) as scheme_version
     from {{ ref('policy_parameters') }}
-    where parameter = 'dip_scheme_version' and cast(year as integer) = {{ quality_partition_year() }}
+    where parameter = 'dip_scheme_version' and cast(year as integer) = {{ partition_window_year() }}
 ),
 
 -- the registry entry valid at discharge: payment method and level tier

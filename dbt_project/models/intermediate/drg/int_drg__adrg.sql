@@ -12,12 +12,6 @@
     lowest oprn_srt_no is reported. No surgical candidate but an OR procedure that no surgical or
     non-OR list of the MDC names → the MDC's ambiguity group (reason QY). No candidate at all → E06.
     Cases already ungroupable at the MDC step keep their reason. Monthly partition. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition() }}",
-) }}
 
 with
 
@@ -28,7 +22,7 @@ mdc_cases as (
         setl_id, data_month, scheme_version, mdc, principal_diag_code, birth_weight_rule_id,
         birth_weight_adrg, nwb_bir_wt, reason_code, reason_detail
     from {{ ref('int_drg__mdc') }}
-    where data_month = {{ partition_month() }}
+    where {{ in_partition() }}
 ),
 
 groupable as (
@@ -64,7 +58,7 @@ procedures as (
         coalesce(f.is_or, false) as is_or
     from {{ ref('stg_oprninfo') }} as o
     left join or_flags as f on f.oprn_code = {{ drg_code('o.oprn_oprt_code') }}
-    where o.data_month = {{ partition_month() }}
+    where {{ in_partition('o.data_month') }}
       and {{ drg_code('o.oprn_oprt_code') }} is not null
 ),
 

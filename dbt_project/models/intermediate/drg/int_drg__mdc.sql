@@ -5,18 +5,12 @@
     code's own sex restriction). `reason_code` (seeds/drg_reason_codes.csv) is set when the case
     cannot be grouped: E07 no scheme version, E01 no principal diagnosis, E02 not in the
     catalogue, E03 may not be principal, E04 no MDC, E05 sex conflict. Monthly partition. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition() }}",
-) }}
 
 with
 
 pre as (
     select * from {{ ref('int_drg__pre_mdc') }}
-    where data_month = {{ partition_month() }}
+    where {{ in_partition() }}
 ),
 
 -- one row per code (the catalogue may hold several versions of a code: any version that allows
@@ -37,7 +31,7 @@ catalogue as (
 principal_codes as (
     select distinct {{ drg_month_scheme() }} as scheme_version, {{ drg_code('diag_code') }} as principal_diag_code
     from {{ ref('stg_diseinfo') }}
-    where data_month = {{ partition_month() }}
+    where {{ in_partition() }}
       and trim(maindiag_flag) = '1'
       and {{ drg_code('diag_code') }} is not null
 ),

@@ -15,7 +15,7 @@ with
 cases as (
     select setl_id, nwb_age, nwb_bir_wt, vent_used_dura
     from {{ ref('stg_setlinfo') }}
-    where data_month = {{ partition_month() }}
+    where {{ in_partition() }}
 ),
 
 case_headers as (
@@ -35,7 +35,7 @@ case_headers as (
         dscg_way,
         medfee_sumamt
     from {{ ref('stg_setlinfo') }}
-    where data_month = {{ partition_month() }}
+    where {{ in_partition() }}
 ),
 
 -- the scheme version of the discharge year (policy parameter drg_scheme_version); NULL → E07
@@ -53,7 +53,7 @@ diagnoses as (
         coalesce(trim(d.maindiag_flag) = '1', false) as is_principal,
         d.diag_srt_no
     from {{ ref('stg_diseinfo') }} as d
-    where d.data_month = {{ partition_month() }}
+    where {{ in_partition('d.data_month') }}
       and {{ drg_code('d.diag_code') }} is not null
 ),
 
@@ -62,7 +62,7 @@ procedures as (
         o.setl_id,
         {{ drg_code('o.oprn_oprt_code') }} as oprn_code
     from {{ ref('stg_oprninfo') }} as o
-    where o.data_month = {{ partition_month() }}
+    where {{ in_partition('o.data_month') }}
       and {{ drg_code('o.oprn_oprt_code') }} is not null
 ),
 
@@ -91,9 +91,9 @@ rules as (
     from {{ ref('drg_pre_mdc_rules') }} as r
     inner join scheme as s on r.scheme_version = s.scheme_version
     left join {{ ref('policy_parameters') }} as pmin
-        on pmin.parameter = r.min_parameter and cast(pmin.year as integer) = {{ quality_partition_year() }}
+        on pmin.parameter = r.min_parameter and cast(pmin.year as integer) = {{ partition_window_year() }}
     left join {{ ref('policy_parameters') }} as pmax
-        on pmax.parameter = r.max_parameter and cast(pmax.year as integer) = {{ quality_partition_year() }}
+        on pmax.parameter = r.max_parameter and cast(pmax.year as integer) = {{ partition_window_year() }}
 ),
 
 procedure_prefixes as (

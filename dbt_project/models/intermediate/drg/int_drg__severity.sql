@@ -5,12 +5,6 @@
     principal code/prefix; `same_category3`: same 3-character category as the principal).
     severity = MCC if a counted MCC, else CC if a counted CC, else none. Which diagnosis decided it,
     which counted and which were excluded (and why) are kept as lists of structs. Monthly partition. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition() }}",
-) }}
 
 with
 
@@ -20,7 +14,7 @@ with
 cases as (
     select setl_id, data_month, scheme_version, principal_diag_code
     from {{ ref('int_drg__mdc') }}
-    where data_month = {{ partition_month() }}
+    where {{ in_partition() }}
 ),
 
 -- the month's MCC/CC list and exclusions (every case of a monthly partition has the year's one
@@ -40,7 +34,7 @@ secondary as (
         {{ drg_code('d.diag_code') }} as diag_code,
         d.diag_srt_no
     from {{ ref('stg_diseinfo') }} as d
-    where d.data_month = {{ partition_month() }}
+    where {{ in_partition('d.data_month') }}
       and not coalesce(trim(d.maindiag_flag) = '1', false)
       and {{ drg_code('d.diag_code') }} is not null
 ),

@@ -11,12 +11,6 @@
     amount still counts in F_h. Files: the inputs' cases.csv, all months of var('year').
 
     Monthly partition (data_month = discharge month). -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ payment_delete_months() }}",
-) }}
 
 with
 
@@ -37,7 +31,7 @@ cases as (
         coalesce(cast(cross_region as integer), 0) = 1 as cross_region,
         'inputs' as input_source
     from {{ payment_file_table('cases') }}
-    where {{ payment_month_filter() }}
+    where {{ month_filter() }}
 ),
 
 {%- else %}
@@ -47,7 +41,7 @@ drg_points as (
         setl_id, fixmedins_code, data_month, 'DRG' as pool, drg as group_code, case_type, points,
         coalesce(basic_group, false) as uniform_coefficient_flag
     from {{ ref('fct_drg_case_points') }}
-    where {{ payment_month_filter() }}
+    where {{ month_filter() }}
 ),
 
 dip_points as (
@@ -56,13 +50,13 @@ dip_points as (
         cast(deviation_class as varchar) as case_type, cast(points as decimal(18, 4)) as points,
         coalesce(cast(primary_care_disease as boolean), false) as uniform_coefficient_flag
     from {{ ref('fct_dip_case_points') }}
-    where {{ payment_month_filter() }}
+    where {{ month_filter() }}
 ),
 
 lists as (
     select setl_id, data_month, hifp_pay, insu_admdvs
     from {{ ref('stg_setlinfo') }}
-    where {{ payment_month_filter() }}
+    where {{ month_filter() }}
 ),
 
 regions as (

@@ -2,13 +2,7 @@
     case (特例单议) is paid by its decided points × the case's coefficient instead of its computed
     points; rejected and pending applications leave the computed points. One row per case.
     Yearly partition (tag yearly), depends on the twelve months of fct_payment_case. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition(grain='year') }}",
-    tags=['yearly'],
-) }}
+{{ config(tags=['yearly']) }}
 
 with
 

@@ -1,12 +1,6 @@
 {#- One row per (case, rule) failure of the month: the validity and consistency rules of the
     settlement list (DOMAIN.md §3; 001_… 二(四), 四(二); 004_… 第十一、十二条). What a hospital is
     sent back for correction. Thresholds come from seeds/policy_parameters.csv for the year. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition() }}",
-) }}
 
 {#- Required fields per part, as orchestration/interface.py marks them (tests/test_quality.py
     checks the two lists agree). Keys (setl_id, dcla_time) are never empty here: staging
@@ -26,12 +20,12 @@ with
 
 lists as (
     select * from {{ ref('stg_setlinfo') }}
-    where data_month = {{ partition_month() }}
+    where {{ in_partition() }}
 ),
 
 settlements as (
     select * from {{ ref('stg_settlements') }}
-    where data_month = {{ partition_month() }}
+    where {{ in_partition() }}
 ),
 
 -- a list may be settled in another month than it is discharged: look its settlement up anywhere

@@ -9,12 +9,6 @@
     from fct_payment_case (built by monthly_payment), so a month is built after its payment month.
     out_of_pocket = psn_selfpay (自付) + psn_ownpay (自费) of the settlement list.
     Monthly partition (data_month = discharge month). -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition() }}",
-) }}
 
 with
 
@@ -40,7 +34,7 @@ hospitals as (
 weights as (
     select drg, weight as rw, mean_cost as drg_mean_cost
     from {{ ref('fct_drg_weights') }}
-    where year = {{ quality_partition_year() }}
+    where year = {{ partition_window_year() }}
 ),
 
 paid as (

@@ -10,12 +10,7 @@
 
     Evidence: the DRGs contributing most excess out-of-pocket (O_d − E_d > 0), top 5.
     Monthly partition (period). -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition(column='period') }}",
-) }}
+{{ config(partition_column='period') }}
 
 with
 

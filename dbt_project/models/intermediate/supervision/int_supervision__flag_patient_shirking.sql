@@ -18,12 +18,7 @@
 
     Evidence: the high-weight DRGs whose share fell most (earlier share − month share), top 5.
     Monthly partition (period). -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition(column='period') }}",
-) }}
+{{ config(partition_column='period') }}
 
 with
 

@@ -12,12 +12,7 @@
 
     Evidence: every suspected pair (first/second setl_id, gap_days, both principal diagnoses).
     Monthly partition (period). -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition(column='period') }}",
-) }}
+{{ config(partition_column='period') }}
 
 with
 

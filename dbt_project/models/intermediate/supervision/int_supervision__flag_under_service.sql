@@ -19,12 +19,7 @@
     Both not evaluated (no row) with fewer than supervision_min_cases cases in the compared set.
     Evidence: the DRGs driving it, top 5 (most excess low-multiple cases; most days short).
     Monthly partition (period). -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition(column='period') }}",
-) }}
+{{ config(partition_column='period') }}
 
 with
 

@@ -13,12 +13,7 @@
     Evidence: the secondary diagnoses that made the cases MCC/CC (severity_diag_code), top 5 by
     excess cases = the hospital's cases with the diagnosis − E × its share among the peers'
     MCC/CC cases of the same ADRGs. Monthly partition (period). -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition(column='period') }}",
-) }}
+{{ config(partition_column='period') }}
 
 with
 

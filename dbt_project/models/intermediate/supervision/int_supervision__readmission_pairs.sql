@@ -7,12 +7,6 @@
     related: the same principal diagnosis category (ICD-10 3 characters) or the same ADRG;
     within_window: gap_days ≤ readmission_window_days (15); suspected_split (疑似分解住院) =
     related and within_window: the pairs the split-admission flag lists. Monthly partition. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition() }}",
-) }}
 
 with
 

@@ -6,13 +6,7 @@
     (coefficient_status says which). A case's auxiliary coefficient is the product of its levels'
     coefficients, bounded again (fct_dip_case_points). Bed-day and day-surgery diseases have no
     auxiliary levels. Yearly partition (tag yearly). -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    tags=['yearly'],
-    pre_hook="{{ delete_partition('year') }}",
-) }}
+{{ config(tags=['yearly']) }}
 
 with
 

@@ -5,13 +5,7 @@
     payment year's library gives them (int_dip__basis_cases), every case with a positive cost
     (untrimmed: a plain mean). A disease without such cases is compared with its library mean
     (fct_dip_case_points says so). Yearly partition (tag yearly). -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    tags=['yearly'],
-    pre_hook="{{ delete_partition('year') }}",
-) }}
+{{ config(tags=['yearly']) }}
 
 with
 

@@ -16,13 +16,7 @@
     basis cases of the class, region-wide) score a case whose combination and diagnosis category
     the basis never saw, rather than leaving it without points.
     Yearly partition (tag yearly). -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    tags=['yearly'],
-    pre_hook="{{ delete_partition('year') }}",
-) }}
+{{ config(tags=['yearly']) }}
 
 with
 

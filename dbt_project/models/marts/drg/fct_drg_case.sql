@@ -7,25 +7,19 @@
     9 not split. When the ADRG has no group for the case's level, the next lower-severity group
     it has is used (MCC → 1, else 3, else 5; CC → 3, else 5). Ungroupable cases get `0000`
     (reasons E01–E07) or the MDC's ambiguity group `<letter>QY` (reason QY). Monthly partition. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition() }}",
-) }}
 
 with
 
 mdc as (
-    select * from {{ ref('int_drg__mdc') }} where data_month = {{ partition_month() }}
+    select * from {{ ref('int_drg__mdc') }} where {{ in_partition() }}
 ),
 
 adrg as (
-    select * from {{ ref('int_drg__adrg') }} where data_month = {{ partition_month() }}
+    select * from {{ ref('int_drg__adrg') }} where {{ in_partition() }}
 ),
 
 severity as (
-    select * from {{ ref('int_drg__severity') }} where data_month = {{ partition_month() }}
+    select * from {{ ref('int_drg__severity') }} where {{ in_partition() }}
 ),
 
 groups as (

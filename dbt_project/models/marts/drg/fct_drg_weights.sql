@@ -11,13 +11,7 @@
     the computed one (computed), else none. History cases keep the DRG code of their own scheme
     version (the demo's 1.1 and 2.0 tables agree; a real switch regroups the history first).
     Yearly partition (tag yearly): a run for var('year') rebuilds that year. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    tags=['yearly'],
-    pre_hook="{{ delete_partition('year') }}",
-) }}
+{{ config(tags=['yearly']) }}
 
 with
 

@@ -3,19 +3,13 @@
     ungroupable reason (seeds/drg_reason_codes.csv). Cases without an MDC (invalid principal
     diagnosis, 0000) are counted under mdc = 'NONE'. The policy threshold `min_grouping_rate`
     applies to the hospital-month, so its figures are repeated on each MDC row. Monthly partition. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition() }}",
-) }}
 
 with
 
 cases as (
     select fixmedins_code, payment_method, data_month, coalesce(mdc, 'NONE') as mdc, group_status, reason_code
     from {{ ref('fct_drg_case') }}
-    where data_month = {{ partition_month() }}
+    where {{ in_partition() }}
 ),
 
 params as (

@@ -3,18 +3,12 @@
     one for basic groups / primary-care diseases and the hospital's otherwise. indicative_amount =
     points × the pool's predicted point value (for explanation only: the pre-settlement rounds at
     the hospital line, mart_payment__hospital_month). Monthly partition. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ payment_delete_months() }}",
-) }}
 
 with
 
 cases as (
     select * from {{ ref('int_payment__cases') }}
-    where {{ payment_month_filter() }}
+    where {{ month_filter() }}
 ),
 
 hospitals as (

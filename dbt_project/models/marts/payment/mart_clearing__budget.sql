@@ -2,13 +2,7 @@
     lines (int_payment__budget), the predicted point value the months used, and the clearing
     outcome summed from mart_clearing__hospital_year: pool points, clearing point value, Σ D_h,
     surplus kept by the fund, adjustment fund used, Σ cleared. Yearly partition (tag yearly). -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition(grain='year') }}",
-    tags=['yearly'],
-) }}
+{{ config(tags=['yearly']) }}
 
 {%- set year = payment_year(yearly=true) %}
 

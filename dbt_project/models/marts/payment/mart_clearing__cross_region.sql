@@ -2,13 +2,7 @@
     and pool for year var('year'): paid by this region's standards and budget, reported for
     settlement between regions. amount = round(points × the pool's clearing point value, 2) at
     the region line. Yearly partition (tag yearly). -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition(grain='year') }}",
-    tags=['yearly'],
-) }}
+{{ config(tags=['yearly']) }}
 
 {%- set year = payment_year(yearly=true) %}
 

@@ -15,13 +15,7 @@
        annual_due = cleared − penalties − guarantee_forfeited; payable = annual_due − Σ paid_hm
        (negative: the agency recovers).
     Yearly partition (tag yearly). -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition(grain='year') }}",
-    tags=['yearly'],
-) }}
+{{ config(tags=['yearly']) }}
 
 {%- set year = payment_year(yearly=true) %}
 

@@ -1,13 +1,7 @@
 {#- Published special-case counts (特例单议 公示) per hospital for year var('year'): applications,
     approved, rejected, pending, and the points the approved decisions added (after coefficient).
     One row per hospital with at least one application. Yearly partition (tag yearly). -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition(grain='year') }}",
-    tags=['yearly'],
-) }}
+{{ config(tags=['yearly']) }}
 
 {%- set year = payment_year(yearly=true) %}
 

@@ -5,18 +5,12 @@
     guarantee_hm = round(amount_hm × quality_guarantee_rate, 2) (质量保证金); holdback_hm =
     round(amount_hm × monthly_holdback_rate, 2); paid_hm = amount_hm − guarantee_hm − holdback_hm.
     Half-up rounding at the hospital line. Monthly partition. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ payment_delete_months() }}",
-) }}
 
 with
 
 cases as (
     select * from {{ ref('fct_payment_case') }}
-    where {{ payment_month_filter() }}
+    where {{ month_filter() }}
 ),
 
 parameters as (

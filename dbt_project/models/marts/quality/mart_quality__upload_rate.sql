@@ -5,19 +5,13 @@
     judged by the case checks; a file refused as a whole uploads nothing); the current upload is
     the latest by dcla_time, and it is on time when dcla_time <= setl_time + upload_deadline_days.
     Threshold and time limit from seeds/policy_parameters.csv. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition() }}",
-) }}
 
 with
 
 settlements as (
     select setl_id, fixmedins_code, data_month, setl_time
     from {{ ref('stg_settlements') }}
-    where data_month = {{ partition_month() }}
+    where {{ in_partition() }}
 ),
 
 -- every upload that reached the warehouse, whatever its month and staging status

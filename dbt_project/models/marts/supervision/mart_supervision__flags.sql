@@ -7,12 +7,7 @@
     flag_id = md5(fixmedins_code | period | flag_kind), under_service: md5(… | flag_kind |
     measure_name): stable across rebuilds, the key the confirmations refer to.
     Monthly partition (period = the month evaluated). -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition(column='period') }}",
-) }}
+{{ config(partition_column='period') }}
 
 {%- set kinds = ['upcoding', 'split_admission', 'cost_shifting', 'under_service', 'patient_shirking'] %}
 

@@ -18,11 +18,5 @@
     mean_cost_growth = mean cost / the hospital's mean cost in the previous calendar month − 1 (NULL
     when it had no case then). Shares are double; money sums decimal(18,2), summed exactly; any
     division by zero gives NULL. Monthly partition. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition() }}",
-) }}
 
 {{ supervision_indicators() }}

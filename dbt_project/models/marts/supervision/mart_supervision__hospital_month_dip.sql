@@ -10,12 +10,6 @@
     high_multiple_share = high cases / cases paid by a disease (high, low or normal), low the same.
     Shares are double; money sums decimal(18,2), summed exactly; any division by zero gives NULL.
     Monthly partition. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition() }}",
-) }}
 
 with
 

@@ -15,11 +15,5 @@
     mean_cost_growth = mean cost / the hospital's mean cost in the same MDC in the previous calendar
     month − 1 (NULL when it had no case of the MDC then). Shares are double; money sums
     decimal(18,2), summed exactly; any division by zero gives NULL. Monthly partition. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition() }}",
-) }}
 
 {{ supervision_indicators(by_mdc=true) }}

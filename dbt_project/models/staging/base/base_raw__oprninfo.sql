@@ -1,6 +1,5 @@
 {#- One row per raw procedure line (every upload), typed, routed to the data month of its header and
     given its staging status (see macro list_line_status). -#}
-{{ config(materialized='view') }}
 
 with
 

@@ -1,7 +1,6 @@
 {#- One row per raw settlement-list header (every upload), typed, routed to its discharge month
     and given its staging status: the latest stageable upload of a setl_id (by dcla_time, then
     delivery month, file and row) is staged, earlier ones are superseded. -#}
-{{ config(materialized='view') }}
 
 with
 

@@ -1,6 +1,5 @@
 {#- One row per raw settlement row (all delivered versions), typed, routed to its data month and
     given its staging status. Read by stg_settlements and stg_row_status for one month at a time. -#}
-{{ config(materialized='view') }}
 
 with
 

@@ -14,19 +14,13 @@
     coefficient basic_group_coefficient for every hospital (000_… 一(四)); the payment step
     applies it. All thresholds are policy parameters of the discharge year. Monthly partition;
     reads the yearly weights of the partition's year, which must be built first. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition() }}",
-) }}
 
 with
 
 cases as (
     select setl_id, fixmedins_code, data_month, scheme_version, drg, group_status, basic_group, medfee_sumamt
     from {{ ref('fct_drg_case') }}
-    where data_month = {{ partition_month() }} and payment_method = 'DRG'
+    where {{ in_partition() }} and payment_method = 'DRG'
 ),
 
 params as (
@@ -48,7 +42,7 @@ weights as (
     {%- if weights_relation is not none %}
     select drg, weight, weight_source, mean_cost
     from {{ ref('fct_drg_weights') }}
-    where year = {{ quality_partition_year() }}
+    where year = {{ partition_window_year() }}
     {%- else %}
     select
         cast(null as varchar) as drg,

@@ -21,12 +21,6 @@
     5. bed-day diseases: points = points per day × bed days (act_ipt_days, at least 1); no
        auxiliary coefficient, no deviation.
     points are before the hospital coefficient (等级系数, the payment step). Monthly partition. -#}
-{{ config(
-    materialized='incremental',
-    incremental_strategy='append',
-    on_schema_change='fail',
-    pre_hook="{{ delete_partition() }}",
-) }}
 
 with
 
@@ -40,7 +34,7 @@ cases as (
         a.discharge_level
     from {{ ref('int_dip__disease_key') }} as k
     left join {{ ref('int_dip__auxiliary_levels') }} as a on a.setl_id = k.setl_id and a.data_month = k.data_month
-    where k.data_month = {{ partition_month() }} and k.payment_method = 'DIP'
+    where {{ in_partition('k.data_month') }} and k.payment_method = 'DIP'
 ),
 
 params as (
@@ -69,7 +63,7 @@ library as (
     select disease_code, disease_type, score, mean_cost, library_source, benchmark_cost,
            primary_care_disease, tcm_advantage_disease
     from {{ ref('fct_dip_library') }}
-    where year = {{ quality_partition_year() }}
+    where year = {{ partition_window_year() }}
     {%- else %}
     select
         cast(null as varchar) as disease_code, cast(null as varchar) as disease_type,
@@ -84,7 +78,7 @@ auxiliary as (
     {%- if auxiliary_relation is not none %}
     select disease_code, factor, level, coefficient, coefficient_status
     from {{ ref('fct_dip_auxiliary') }}
-    where year = {{ quality_partition_year() }}
+    where year = {{ partition_window_year() }}
     {%- else %}
     select
         cast(null as varchar) as disease_code, cast(null as varchar) as factor, cast(null as varchar) as level,
@@ -97,7 +91,7 @@ deviation_means as (
     {%- if deviation_relation is not none %}
     select disease_code, level_class, reference_year, cases, mean_cost
     from {{ ref('fct_dip_deviation_means') }}
-    where year = {{ quality_partition_year() }}
+    where year = {{ partition_window_year() }}
     {%- else %}
     select
         cast(null as varchar) as disease_code, cast(null as varchar) as level_class,
