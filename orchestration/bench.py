@@ -221,13 +221,15 @@ def _num(value, fmt: str) -> str:
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "bench",
-        help="benchmark: DRG grouping of N generated cases vs a bare DuckDB scan and join",
+        help="benchmark: DRG grouping of N generated cases vs a bare DuckDB scan and join; "
+             "--pipeline: the whole chain, stage by stage",
         description=(
             "Generates N clean cases (demo generator) straight into the staged tables of a scratch "
             "DuckDB, runs the CHS-DRG grouping dbt models on them and a bare scan-and-join of the same "
             "diagnosis rows, and prints the times and ratios: the dbt wall clock and its start-up, the "
             "models' elapsed time, the bare join in memory and into a table, and a copy of the grouped "
-            "output alone (aim: grouping within 5x of the bare join)."
+            "output alone (aim: grouping within 5x of the bare join). With --pipeline: the whole chain "
+            "instead (see the options below)."
         ),
     )
     parser.add_argument("--cases", type=int, default=None,
