@@ -51,8 +51,9 @@ docs: setup  ## dbt docs of the warehouse tables (what dashboards read) into rep
 		--profiles-dir . --target-path $(CURDIR)/reports/dbt_docs --static --quiet
 	@echo "open reports/dbt_docs/static_index.html in a browser"
 
-bench: setup  ## heavy runs, never part of the tests
+bench: setup  ## heavy runs, never part of the tests: the DRG grouper, then the whole chain (1 and 12 months)
 	$(BIN)/drgdip bench
+	$(BIN)/drgdip bench --pipeline
 
 clean:  ## remove generated data, warehouse, reports and build outputs (keeps .venv)
 	rm -rf data reports $(DAGSTER_HOME) dbt_project/target dbt_project/logs $(CATALOGUES)

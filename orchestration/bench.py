@@ -3,6 +3,10 @@
     drgdip bench                      # 1,000,000 cases
     drgdip bench --cases 100000 --keep /tmp/bench
 
+`drgdip bench --pipeline` times the whole chain instead (generation, then every job of the payment
+year through the runner, stage by stage): see `orchestration.bench_pipeline`. What follows is the
+grouper bench, the default mode.
+
 A benchmark, never a test. Steps:
 1. generate N clean cases with the demo generator (`generate_cases` + `text_frames`, one
    hospital-month at a time, so memory stays bounded) and write them straight into the staged
@@ -221,24 +225,45 @@ def _num(value, fmt: str) -> str:
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "bench",
-        help="benchmark: DRG grouping of N generated cases vs a bare DuckDB scan and join",
+        help="benchmark: DRG grouping of N generated cases vs a bare DuckDB scan and join; "
+             "--pipeline: the whole chain, stage by stage",
         description=(
             "Generates N clean cases (demo generator) straight into the staged tables of a scratch "
             "DuckDB, runs the CHS-DRG grouping dbt models on them and a bare scan-and-join of the same "
             "diagnosis rows, and prints the times and ratios: the dbt wall clock and its start-up, the "
             "models' elapsed time, the bare join in memory and into a table, and a copy of the grouped "
-            "output alone (aim: grouping within 5x of the bare join)."
+            "output alone (aim: grouping within 5x of the bare join). With --pipeline: the whole chain "
+            "instead (see the options below)."
         ),
     )
-    parser.add_argument("--cases", type=int, default=1_000_000,
-                        help="cases to generate (default 1,000,000; at least ~50,000 so no hospital-month is empty)")
+    parser.add_argument("--cases", type=int, default=None,
+                        help="cases to generate (default 1,000,000; at least ~50,000 so no hospital-month is empty); "
+                             "with --pipeline: cases a month (default 100,000)")
     parser.add_argument("--seed", type=int, default=20240101, help="generator seed")
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temp dir)")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    pipeline = parser.add_argument_group(
+        "whole chain (--pipeline)",
+        "generate a region of ~N cases a month and run every job of the payment year through the runner, "
+        "timing each stage (ingest, staging, quality, DRG, DIP, payment, supervision, clearing) from the "
+        "Dagster event log and dbt's run_results.json, with peak memory and a bare DuckDB scan of the raw rows")
+    pipeline.add_argument("--pipeline", action="store_true", help="benchmark the whole chain instead of the grouper")
+    pipeline.add_argument("--months", type=int, help="months of the payment year (1..12; default: 1, then a 12-month "
+                                                     "backfill, as two scenarios)")
+    pipeline.add_argument("--hospitals", type=int, help="first H hospitals of seeds/hospitals.csv (default 40)")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.pipeline:
+        from orchestration import bench_pipeline
+
+        return bench_pipeline.run(args)
+    if args.months is not None or args.hospitals is not None:
+        print("drgdip bench: --months and --hospitals go with --pipeline", file=sys.stderr)
+        return 2
+    if args.cases is None:
+        args.cases = 1_000_000
     echo = (lambda m: print(m, file=sys.stderr, flush=True)) if args.json else (lambda m: print(m, flush=True))
     try:
         if args.keep:
