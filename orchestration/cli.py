@@ -35,8 +35,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # Dagster marks partitioned asset checks as a preview feature; users of the CLI can't act on it.
+    # Dagster marks partitioned asset checks as a preview feature and asset backfill policies as beta;
+    # users of the CLI can't act on either.
     warnings.filterwarnings("ignore", message=".*currently in preview.*")
+    warnings.filterwarnings("ignore", message=".*is currently in beta.*")
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):

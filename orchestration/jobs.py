@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from dagster import AssetSelection, define_asset_job
 
-from orchestration.partitions import monthly_partitions, yearly_partitions
-
 reference_job = define_asset_job(
     "reference_data",
     selection=AssetSelection.groups("reference"),
@@ -25,30 +23,23 @@ reference_job = define_asset_job(
 monthly_job = define_asset_job(
     "monthly_cycle",
     selection=AssetSelection.groups("ingestion", "staging", "quality", "grouping"),
-    partitions_def=monthly_partitions,
-    description="One month: ingest the landing folder, stage the discharge month, validate, report "
-    "quality, group every case (DRG and DIP).",
+    description="Discharge months (a backfill is one run): ingest every landing folder of the range, then "
+    "stage the months, validate, report quality, group every case (DRG and DIP).",
 )
-
-RESTAGE_GROUPS = ("staging", "quality", "grouping")
-PAYMENT_GROUPS = ("payment", "supervision")
 
 restage_job = define_asset_job(
     "restage_month",
-    selection=AssetSelection.groups(*RESTAGE_GROUPS, *PAYMENT_GROUPS),
-    partitions_def=monthly_partitions,
+    selection=AssetSelection.groups("staging", "quality", "grouping"),
     description=(
-        "Rebuild discharge months from raw without re-ingesting, and everything downstream of them: what "
-        "a late upload or a correction delivered in a later landing folder requires. Months of the payment "
-        "year get their pre-settlement and supervision rebuilt too (the late-upload sensor selects them, "
-        "and asks for the year's clearing after)."
+        "Rebuild discharge months from raw without re-ingesting: what a late upload or a correction "
+        "delivered in a later landing folder requires. For months of the payment year the late-upload "
+        "sensor queues monthly_payment, monthly_supervision and annual_clearing after it."
     ),
 )
 
 annual_reference_job = define_asset_job(
     "annual_reference",
     selection=AssetSelection.groups("weights"),
-    partitions_def=yearly_partitions,
     description="Before a payment year: DRG weights, DIP disease library and auxiliary coefficients "
     "from the history years.",
 )
@@ -56,15 +47,14 @@ annual_reference_job = define_asset_job(
 monthly_payment_job = define_asset_job(
     "monthly_payment",
     selection=AssetSelection.groups("payment"),
-    partitions_def=monthly_partitions,
-    description="One month of the payment year: case points and the monthly pre-settlement.",
+    description="Months of the payment year (a backfill is one run): case points and the monthly "
+    "pre-settlement.",
 )
 
 monthly_supervision_job = define_asset_job(
     "monthly_supervision",
     selection=AssetSelection.groups("supervision"),
-    partitions_def=monthly_partitions,
-    description="One month of the payment year, after its payment: supervision indicators per hospital, "
+    description="Months of the payment year, after their payment: supervision indicators per hospital, "
     "MDC and DIP disease, readmission pairs and the peer-compared flags (upcoding, split admissions, "
     "cost shifting, under-service, patient shirking).",
 )
@@ -72,7 +62,6 @@ monthly_supervision_job = define_asset_job(
 annual_clearing_job = define_asset_job(
     "annual_clearing",
     selection=AssetSelection.groups("clearing"),
-    partitions_def=yearly_partitions,
     description="The annual clearing of a payment year under the global budget, with reconciliation.",
 )
 

@@ -14,6 +14,14 @@ monthly_partitions: TimeWindowPartitionsDefinition = MonthlyPartitionsDefinition
     fmt="%Y-%m",
 )
 
+# The months that are paid (pre-settlement, supervision): from January of the payment year on.
+# Earlier years are history: grouped and weighed, never paid here.
+payment_month_partitions: TimeWindowPartitionsDefinition = MonthlyPartitionsDefinition(
+    start_date=f"{_settings.payment_year}-01",
+    end_date=f"{_settings.last_year + 1}-01",
+    fmt="%Y-%m",
+)
+
 # Dagster has no yearly shortcut: a time window on a January-1st cron schedule.
 yearly_partitions = TimeWindowPartitionsDefinition(
     cron_schedule="0 0 1 1 *",

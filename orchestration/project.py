@@ -32,9 +32,6 @@ DBT_EXECUTABLE = str(Path(sys.executable).parent / "dbt")
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
 RAW_ASSET_KEY = AssetKey("raw_settlement_lists")
-# A list discharged in month M may be delivered up to this many landing months later (late
-# uploads, corrections): staging of M depends on the landing months M .. M+LATE_LANDING_MONTHS.
-LATE_LANDING_MONTHS = 3
 # Everything dbt reads to build its manifest: a newer file than the manifest means parse again.
 _PROJECT_INPUTS = ("dbt_project.yml", "models", "macros", "tests", "snapshots", "analyses")
 
@@ -104,11 +101,6 @@ class DrgdipDbtTranslator(DagsterDbtTranslator):
     def get_partition_mapping(
         self, dbt_resource_props: Mapping[str, Any], dbt_parent_resource_props: Mapping[str, Any]
     ) -> PartitionMapping | None:
-        # Staging of discharge month M reads every landing month that can carry its lists.
-        if dbt_parent_resource_props.get("resource_type") == "source":
-            return TimeWindowPartitionMapping(
-                start_offset=0, end_offset=LATE_LANDING_MONTHS, allow_nonexistent_upstream_partitions=True
-            )
         # Weights and the DIP library of payment year Y are computed from the history years before Y
         # (up to three, drg_weight_history_years / dip_reference_years): year Y reads the months of
         # Y-3 .. Y-1. Every other yearly model (budget, clearing) reads the months of its own year.

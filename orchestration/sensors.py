@@ -15,7 +15,6 @@ import json
 
 from dagster import (
     AssetKey,
-    AssetSelection,
     DefaultSensorStatus,
     RunRequest,
     SensorEvaluationContext,
@@ -24,7 +23,8 @@ from dagster import (
 )
 
 from orchestration.config import load_settings
-from orchestration.jobs import PAYMENT_GROUPS, RESTAGE_GROUPS, annual_clearing_job, restage_job
+from orchestration.jobs import annual_clearing_job, monthly_payment_job, monthly_supervision_job, restage_job
+from orchestration.partitions import monthly_partitions
 
 RAW_ASSET = AssetKey("raw_settlement_lists")
 
@@ -52,7 +52,7 @@ def contiguous_ranges(months: set[str], all_months: list[str]) -> list[list[str]
 
 
 @sensor(
-    jobs=[restage_job, annual_clearing_job],
+    jobs=[restage_job, monthly_payment_job, monthly_supervision_job, annual_clearing_job],
     minimum_interval_seconds=30,
     default_status=DefaultSensorStatus.RUNNING,
     description="Restage discharge months changed by late uploads or corrections in a later landing folder: "
@@ -62,7 +62,7 @@ def late_upload_sensor(context: SensorEvaluationContext):
     result = context.instance.fetch_materializations(RAW_ASSET, limit=1000, cursor=context.cursor, ascending=True)
     if not result.records:
         return SkipReason("no new ingestion since the last tick")
-    all_months = restage_job.partitions_def.get_partition_keys()
+    all_months = monthly_partitions.get_partition_keys()
     valid_months = set(all_months)
     touched: dict[str, set[str]] = {}  # discharge month -> landing months that changed it
     for record in result.records:
@@ -78,28 +78,29 @@ def late_upload_sensor(context: SensorEvaluationContext):
     context.update_cursor(result.cursor)
     requests = []
     last_id = result.records[-1].storage_id
-    payment_year = str(load_settings().payment_year)
-    graph = context.repository_def.asset_graph if context.repository_def else None
+    first_paid_year = str(load_settings().payment_year)
 
-    def selection(groups):
-        return list(AssetSelection.groups(*groups).resolve(graph)) if graph else None
+    def paid(month: str) -> bool:  # months from the payment year on are paid; earlier ones are history
+        return month[:4] >= first_paid_year
 
-    # a run never mixes the payment year with other years: only its months rebuild payment too
-    ranges = [chunk for keys in contiguous_ranges(set(touched), all_months)
-              for chunk in _split_at(keys, lambda m: m[:4] == payment_year)]
+    # a run never mixes paid months with history months
+    ranges = [chunk for keys in contiguous_ranges(set(touched), all_months) for chunk in _split_at(keys, paid)]
     for keys in ranges:
         tags = {"drgdip/changed_by_landing_months": ",".join(sorted(set().union(*(touched[m] for m in keys))))}
-        groups = (*RESTAGE_GROUPS, *PAYMENT_GROUPS) if keys[0][:4] == payment_year else RESTAGE_GROUPS
-        kwargs = {"job_name": restage_job.name, "tags": tags, "asset_selection": selection(groups)}
-        if len(keys) == 1:
-            requests.append(RunRequest(run_key=f"{keys[0]}@{last_id}", partition_key=keys[0], **kwargs))
-        else:
-            tags.update({"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]})
-            requests.append(RunRequest(run_key=f"{keys[0]}..{keys[-1]}@{last_id}", **kwargs))
-    if any(keys[0][:4] == payment_year for keys in ranges):
-        # queued after the restage (the run queue starts one run at a time, in order)
-        requests.append(RunRequest(run_key=f"clearing-{payment_year}@{last_id}", job_name=annual_clearing_job.name,
-                                   partition_key=payment_year, tags={"drgdip/after": "restage_month"}))
+        jobs = [restage_job]
+        if paid(keys[0]):  # paid months: their pre-settlement and supervision too, in order
+            jobs += [monthly_payment_job, monthly_supervision_job]
+        for job in jobs:
+            label = keys[0] if len(keys) == 1 else f"{keys[0]}..{keys[-1]}"
+            run_tags = dict(tags) if len(keys) == 1 else {
+                **tags, "dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]}
+            requests.append(RunRequest(run_key=f"{job.name}:{label}@{last_id}", job_name=job.name,
+                                       partition_key=keys[0] if len(keys) == 1 else None, tags=run_tags))
+    for year in sorted({m[:4] for m in touched if paid(m)}):
+        # queued after them (the run queue starts one run at a time, in order)
+        requests.append(RunRequest(run_key=f"{annual_clearing_job.name}:{year}@{last_id}",
+                                   job_name=annual_clearing_job.name, partition_key=year,
+                                   tags={"drgdip/after": "restage_month"}))
     return requests or SkipReason("new ingestions changed no earlier month")
 
 

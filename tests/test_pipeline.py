@@ -66,8 +66,13 @@ def test_late_upload_sensor_asks_one_run_per_range_of_months_whatever_the_delive
         requests = list(late_upload_sensor(build_sensor_context(instance=instance)))
     restage = [r for r in requests if r.job_name == "restage_month"]
     assert len(restage) == 2
-    # months of the payment year changed: the year's clearing is asked for after the restage
-    assert [(r.job_name, r.partition_key) for r in requests if r not in restage] == [("annual_clearing", "2024")]
+    # paid months changed: their pre-settlement and supervision over the same range, then the
+    # year's clearing, queued in that order after the restage (one run at a time)
+    paid = [r for r in requests if r.tags.get("dagster/asset_partition_range_start") == "2024-02"]
+    assert [r.job_name for r in paid] == ["restage_month", "monthly_payment", "monthly_supervision"]
+    assert requests.index(paid[0]) < requests.index(paid[1]) < requests.index(paid[2])
+    assert [(r.job_name, r.partition_key) for r in requests][-1] == ("annual_clearing", "2024")
+    assert len(requests) == 5
     by_start = {r.tags.get("dagster/asset_partition_range_start", r.partition_key): r for r in restage}
     assert by_start["2023-06"].partition_key == "2023-06"
     assert by_start["2024-02"].tags["dagster/asset_partition_range_end"] == "2024-04"

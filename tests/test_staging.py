@@ -25,7 +25,7 @@ from dagster import AssetCheckKey, AssetKey, AssetSelection, materialize
 
 from orchestration import dbt_sources, interface
 from orchestration.accounting import ROW_ACCOUNTING_CHECKS, row_accounting
-from orchestration.assets.dbt import monthly_models, reference_seeds
+from orchestration.assets.dbt import monthly_models, payment_models, per_run_models, reference_seeds
 from orchestration.config import load_settings
 from orchestration.project import MANIFEST, RAW_ASSET_KEY
 from orchestration.quarantine import REASONS
@@ -105,7 +105,7 @@ def build_month(settings, month: str, *, raise_on_error: bool = True, last: str 
     """Materialise the staging models (and their checks) of one partition, or of the range
     month..last as one run, in-process."""
     return materialize(
-        [monthly_models, *ROW_ACCOUNTING_CHECKS, *assets],
+        [per_run_models, monthly_models, *ROW_ACCOUNTING_CHECKS, *assets],
         partition_key=None if last else month,
         tags=range_tags(month, last) if last else None,
         resources=dagster_resources(settings),
@@ -365,7 +365,7 @@ def test_row_accounting_fails_when_a_staged_row_vanishes(built, tmp_path):
 
     # The same through Dagster, without rebuilding: the warehouse-wide checks run alone.
     result = materialize(
-        [monthly_models, *ROW_ACCOUNTING_CHECKS],
+        [per_run_models, monthly_models, *ROW_ACCOUNTING_CHECKS],
         resources=dagster_resources(copy),
         selection=AssetSelection.checks(*[c.check_key for c in ROW_ACCOUNTING_CHECKS]),
         raise_on_error=False,
@@ -404,8 +404,17 @@ def test_dagster_wiring():
     specs = {spec.key: spec for spec in monthly_models.specs}
     stg = specs[AssetKey(["staging", "stg_setlinfo"])]
     assert stg.group_name == "staging"
-    assert RAW_ASSET_KEY in {dep.asset_key for dep in specs[AssetKey(["staging", "base_raw__setlinfo"])].deps}
+    # the routing tables and the views have no partition: rebuilt whole in the run that selects them
+    per_run = {spec.key: spec for spec in per_run_models.specs}
+    base = per_run[AssetKey(["staging", "base_raw__setlinfo"])]
+    assert RAW_ASSET_KEY in {dep.asset_key for dep in base.deps} and base.partitions_def is None
+    assert AssetKey(["intermediate", "int_payment__parameters"]) in per_run
+    # a staged month reads the routing tables, which read every landing month (late uploads and
+    # corrections of a month arrive in later folders)
+    assert {dep.asset_key for dep in stg.deps} == {AssetKey(["staging", "base_raw__setlinfo"])}
     assert monthly_models.partitions_def is not None and reference_seeds.partitions_def is None
+    # payment partitions exist only for the payment year
+    assert payment_models.partitions_def.get_partition_keys()[0] == f"{load_settings().payment_year}-01"
     assert {spec.group_name for spec in reference_seeds.specs} == {"reference"}
     assert not any(key.path[-1] in {"hospitals", "fee_categories"} for key in specs)
     assert MANIFEST.exists()
@@ -426,7 +435,7 @@ def test_generated_region_through_ingestion_and_staging(tiny_region, reference_w
     settings = tiny_region.with_paths(tmp_path)  # a copy of the region's landing, a fresh warehouse
     shutil.copytree(tiny_region.landing_dir, settings.landing_dir)
     copy_warehouse(reference_warehouse, settings.warehouse)
-    assets = [raw_settlement_lists, monthly_models, *ROW_ACCOUNTING_CHECKS]
+    assets = [raw_settlement_lists, per_run_models, monthly_models, *ROW_ACCOUNTING_CHECKS]
     resources = dagster_resources(settings)
     # one run over the region's months, as `drgdip materialize --months 2024-02..2024-04` and a UI
     # backfill launch it: every landing month is ingested before any discharge month is staged, so the

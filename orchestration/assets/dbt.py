@@ -1,11 +1,17 @@
 """dbt as Dagster assets (the project, manifest and translator are in `orchestration.project`).
 
 - `reference_seeds`: every seed, unpartitioned, group `reference`.
-- `monthly_models`: the monthly models (staging, quality, grouping, payment), partitioned by
-  discharge month. A backfill is ONE run (`BackfillPolicy.single_run()`): one `dbt build` per
-  calendar year of the run's months (the policy parameters and grouping scheme are per year).
-- `supervision_models`: the supervision indicators and flags, whose rules compare one month with
-  the months before it: one `dbt build` per month of the run, in the same run (no reparse).
+- `per_run_models`: what has no partition: the routing tables `staging.base_raw__*` (every raw
+  row with its status, rebuilt once per run from the whole raw layer) and the views (payment
+  parameters, budget inputs, the flag reviews). Built in whichever run selects them, before the
+  partitioned models that read them.
+- `monthly_models`: the monthly models (staging, quality, grouping), partitioned by discharge
+  month. A backfill is ONE run (`BackfillPolicy.single_run()`): one `dbt build` per calendar year
+  of the run's months (the policy parameters and grouping scheme are per year).
+- `payment_models`: case points and the monthly pre-settlement, partitioned by the months of the
+  payment year(s) only (`payment_month_partitions`); one `dbt build` per year of the run.
+- `supervision_models`: the supervision indicators and flags (payment months), whose rules compare
+  one month with the months before it: one `dbt build` per month of the run, in the same run.
 - `yearly_models`: weights and library from the history years, budget, clearing; one `dbt build`
   per year of the run.
 dbt tests arrive as Dagster asset checks (dagster-dbt's default) with dbt's severity.
@@ -19,11 +25,13 @@ from dagster import AssetCheckResult, AssetExecutionContext, BackfillPolicy, Out
 from dagster_dbt import DbtCliResource, dbt_assets
 from dagster_duckdb import DuckDBResource
 
-from orchestration.partitions import monthly_partitions, yearly_partitions
+from orchestration.partitions import monthly_partitions, payment_month_partitions, yearly_partitions
 from orchestration.progress import report
 from orchestration.project import MANIFEST, TRANSLATOR, dbt_environment, dbt_project, run_target_path
 
 SUPERVISION = "path:models/intermediate/supervision path:models/marts/supervision"
+PAYMENT = "path:models/intermediate/payment path:models/marts/payment"
+PER_RUN = "config.materialized:table config.materialized:view"
 
 
 def _by_year(months: Iterable[str]) -> list[list[str]]:
@@ -34,19 +42,22 @@ def _by_year(months: Iterable[str]) -> list[list[str]]:
 
 
 def _build(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource,
-           windows: list[dict[str, str]], args: list[str] | None = None) -> Iterator:
+           windows: list[dict[str, str]], args: list[str] | None = None, test_at_end: bool = False) -> Iterator:
     """`dbt build` once per window (months or year, see `dbt_environment`), in order. A step may
     yield each asset's output and each check's result once: with several windows, an asset's
     output is the last window's (its metadata names every window) and a check keeps its worst
-    result, so a failing test in any window fails the check."""
+    result, so a failing test in any window fails the check. With `test_at_end`, the windows before
+    the last are `dbt run` only and the last is a `dbt build`: the tests run once, on the tables
+    as the whole run left them (the project's tests read whole tables, not one month)."""
     target = run_target_path(warehouse.database)
     outputs: dict[str, Output] = {}
     checks: dict = {}
     for i, window in enumerate(windows, 1):
         label = " .. ".join(dict.fromkeys(v for v in window.values() if v))
-        report(context, f"dbt build {i}/{len(windows)} {context.op_execution_context.op.name}: {label or 'all'}")
+        command = "run" if test_at_end and i < len(windows) else "build"
+        report(context, f"dbt {command} {i}/{len(windows)} {context.op_execution_context.op.name}: {label or 'all'}")
         with dbt_environment(warehouse.database, **window):
-            invocation = dbt.cli(["build", *(args or [])], context=context, target_path=target)
+            invocation = dbt.cli([command, *(args or [])], context=context, target_path=target)
         for event in invocation.stream():
             if isinstance(event, Output):
                 outputs[event.output_name] = event
@@ -79,7 +90,21 @@ def reference_seeds(context: AssetExecutionContext, dbt: DbtCliResource, warehou
 @dbt_assets(
     manifest=MANIFEST,
     project=dbt_project,
-    exclude=f"resource_type:seed tag:yearly {SUPERVISION}",
+    select=PER_RUN,
+    exclude="resource_type:seed",
+    name="per_run_models",
+    dagster_dbt_translator=TRANSLATOR,
+    pool="warehouse",
+)
+def per_run_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
+    """The routing tables and the views: no partition, rebuilt in the run that selects them."""
+    yield from _build(context, dbt, warehouse, [{}])
+
+
+@dbt_assets(
+    manifest=MANIFEST,
+    project=dbt_project,
+    exclude=f"resource_type:seed tag:yearly {PER_RUN} {PAYMENT} {SUPERVISION}",
     name="monthly_models",
     partitions_def=monthly_partitions,
     backfill_policy=BackfillPolicy.single_run(),
@@ -95,9 +120,27 @@ def monthly_models(context: AssetExecutionContext, dbt: DbtCliResource, warehous
 @dbt_assets(
     manifest=MANIFEST,
     project=dbt_project,
+    select=PAYMENT,
+    exclude=f"tag:yearly {PER_RUN}",
+    name="payment_models",
+    partitions_def=payment_month_partitions,
+    backfill_policy=BackfillPolicy.single_run(),
+    dagster_dbt_translator=TRANSLATOR,
+    pool="warehouse",
+)
+def payment_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
+    """Case points and pre-settlement of the run's payment months: one `dbt build` per year."""
+    windows = [{"first_month": m[0], "last_month": m[-1]} for m in _by_year(context.partition_keys)]
+    yield from _build(context, dbt, warehouse, windows)
+
+
+@dbt_assets(
+    manifest=MANIFEST,
+    project=dbt_project,
     select=SUPERVISION,
+    exclude=PER_RUN,
     name="supervision_models",
-    partitions_def=monthly_partitions,
+    partitions_def=payment_month_partitions,
     backfill_policy=BackfillPolicy.single_run(),
     dagster_dbt_translator=TRANSLATOR,
     pool="warehouse",
@@ -105,14 +148,15 @@ def monthly_models(context: AssetExecutionContext, dbt: DbtCliResource, warehous
 def supervision_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
     """Supervision of the run's months, month after month (each month's flags look at the months
     before it, which the previous build of the same run has just written)."""
-    yield from _build(context, dbt, warehouse, [{"first_month": m} for m in sorted(context.partition_keys)])
+    yield from _build(context, dbt, warehouse, [{"first_month": m} for m in sorted(context.partition_keys)],
+                      test_at_end=True)
 
 
 @dbt_assets(
     manifest=MANIFEST,
     project=dbt_project,
     select="tag:yearly",
-    exclude="resource_type:seed",
+    exclude=f"resource_type:seed {PER_RUN}",
     name="yearly_models",
     partitions_def=yearly_partitions,
     backfill_policy=BackfillPolicy.single_run(),
@@ -126,4 +170,4 @@ def yearly_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse
     yield from _build(context, dbt, warehouse, windows)
 
 
-ASSETS = [reference_seeds, monthly_models, supervision_models, yearly_models]
+ASSETS = [reference_seeds, per_run_models, monthly_models, payment_models, supervision_models, yearly_models]
