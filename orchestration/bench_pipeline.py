@@ -80,14 +80,17 @@ FOLDER_STAGES = (
 # The stage of a whole step by (job, step); monthly_cycle's monthly_models is split by folder.
 STEP_STAGES = {
     ("monthly_cycle", "raw_settlement_lists"): "ingest",
+    ("monthly_cycle", "per_run_models"): "staging",  # the routing tables, rebuilt once per run
     ("monthly_cycle", "gx_suites"): "quality",
     ("monthly_cycle", "quality_feedback"): "quality",
     ("annual_reference", "yearly_models"): "annual_reference",
-    ("monthly_payment", "monthly_models"): "payment",
+    ("monthly_payment", "payment_models"): "payment",
+    ("monthly_payment", "per_run_models"): "payment",  # the payment views
     ("monthly_supervision", "supervision_models"): "supervision",
     ("annual_clearing", "yearly_models"): "clearing",
 }
-DBT_STEPS = {"monthly_models", "supervision_models", "yearly_models", "reference_seeds"}
+DBT_STEPS = {"per_run_models", "monthly_models", "payment_models", "supervision_models", "yearly_models",
+             "reference_seeds"}
 RAW_PARTS = ("settlements", "setlinfo", "diseinfo", "oprninfo", "iteminfo")
 BARE_JOIN = """
 create or replace table main.bench_bare as

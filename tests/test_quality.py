@@ -511,6 +511,12 @@ def test_dagster_checks_block_only_on_critical_failures(bad_region):
     assert meta["success_percent_by_month"].value[MONTH] < 100
     assert Path(meta["data_docs"].value).exists() and Path(meta["month_page"].value).exists()
     assert any("rate" in f for f in meta["failed_expectations_by_month"].value[MONTH])
+    # each month's result is an observation on that month's partition of the validated table
+    observations = [e.event_specific_data.asset_observation for e in result.all_events
+                    if e.event_type_value == "ASSET_OBSERVATION"]
+    by_suite = {o.metadata["gx_suite"].value: o for o in observations if "gx_suite" in o.metadata}
+    assert by_suite["stg_setlinfo"].partition == MONTH and by_suite["stg_setlinfo"].metadata["gx_success"].value is False
+    assert by_suite["stg_settlements"].metadata["gx_success"].value is True
     assert not result.success  # the blocking ERROR fails the run
 
 

@@ -9,7 +9,8 @@
   downstream assets; anything else (case-level defects, an upload rate below the policy target)
   gives WARN: it is reported and sent back, the months go on. A low upload rate is a hospital's
   reporting failure, not corrupt data, so it only warns; so does a DRG grouping rate (入组率)
-  below `min_grouping_rate`. The result's metadata gives each month's figures.
+  below `min_grouping_rate`. The result's metadata gives each month's figures, and each month's
+  result is also recorded as an observation on that month's partition of the validated table.
 - `quality_feedback` (monthly, one run for a range): per-hospital feedback files
   `reports/feedback/<YYYY-MM>/<fixmedins_code>.csv|.xlsx`, read from the warehouse's check tables.
 
@@ -27,6 +28,7 @@ from dagster import (
     AssetCheckSpec,
     AssetExecutionContext,
     AssetKey,
+    AssetObservation,
     BackfillPolicy,
     MaterializeResult,
     MetadataValue,
@@ -114,6 +116,15 @@ def gx_suites(context: AssetCheckExecutionContext, settings: DrgdipSettings):
         failing = [t for t, o in outcomes.items() if not o.success]
         report(context, f"GX {month}: {len(outcomes) - len(failing)}/{len(outcomes)} suites pass"
                + (f" (failing: {', '.join(failing)})" if failing else ""))
+        # each month's result on the month's partition of the validated table (the UI's partition view)
+        for table, outcome in outcomes.items():
+            context.op_execution_context.log_event(AssetObservation(
+                asset_key=dbt_asset_key(table), partition=month,
+                metadata={"gx_suite": table, "gx_success": outcome.success,
+                          "gx_success_percent": MetadataValue.float(outcome.success_percent),
+                          "gx_failed_expectations": len(outcome.failed), "gx_rows_validated": outcome.rows,
+                          "gx_month_page": MetadataValue.path(str(month_docs_dir(s, month) / "index.html"))},
+            ))
 
     built = built_tables(s.warehouse)
     results = run_months(s, months, tables=built, progress=progress) if built else {}
