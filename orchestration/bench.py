@@ -32,11 +32,8 @@ A benchmark, never a test. Steps:
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
-import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -47,7 +44,6 @@ from orchestration.config import load_settings
 from orchestration.selfcheck import (
     DRG_GROUPING_MODELS,
     DRG_MODEL_DIRS,
-    SelfCheckError,
     copy_reference,
     run_dbt,
     scratch_project,
@@ -213,88 +209,3 @@ def run_bench(cases: int, work: Path, seed: int, progress=print) -> dict:
         "output_copy_to_bare": ratio(copy, bare),
         "ratio_models_to_copy": ratio(models_time, copy),
     }
-
-
-def _num(value, fmt: str) -> str:
-    """A figure for the report, "n/a" when it could not be measured."""
-    if value is None:
-        return "n/a".rjust(int(re.match(r"\d*", fmt).group() or 0))
-    return format(value, fmt)
-
-
-def register(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "bench",
-        help="benchmark: DRG grouping of N generated cases vs a bare DuckDB scan and join; "
-             "--pipeline: the whole chain, stage by stage",
-        description=(
-            "Generates N clean cases (demo generator) straight into the staged tables of a scratch "
-            "DuckDB, runs the CHS-DRG grouping dbt models on them and a bare scan-and-join of the same "
-            "diagnosis rows, and prints the times and ratios: the dbt wall clock and its start-up, the "
-            "models' elapsed time, the bare join in memory and into a table, and a copy of the grouped "
-            "output alone (aim: grouping within 5x of the bare join). With --pipeline: the whole chain "
-            "instead (see the options below)."
-        ),
-    )
-    parser.add_argument("--cases", type=int, default=None,
-                        help="cases to generate (default 1,000,000; at least ~50,000 so no hospital-month is empty); "
-                             "with --pipeline: cases a month (default 100,000)")
-    parser.add_argument("--seed", type=int, default=20240101, help="generator seed")
-    parser.add_argument("--keep", type=Path, help="work in this folder and keep it (default: a temp dir)")
-    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
-    pipeline = parser.add_argument_group(
-        "whole chain (--pipeline)",
-        "generate a region of ~N cases a month and run every job of the payment year through the runner, "
-        "timing each stage (ingest, staging, quality, DRG, DIP, payment, supervision, clearing) from the "
-        "Dagster event log and dbt's run_results.json, with peak memory and a bare DuckDB scan of the raw rows")
-    pipeline.add_argument("--pipeline", action="store_true", help="benchmark the whole chain instead of the grouper")
-    pipeline.add_argument("--months", type=int, help="months of the payment year (1..12; default: 1, then a 12-month "
-                                                     "backfill, as two scenarios)")
-    pipeline.add_argument("--hospitals", type=int, help="first H hospitals of seeds/hospitals.csv (default 40)")
-    parser.set_defaults(func=run)
-
-
-def run(args: argparse.Namespace) -> int:
-    if args.pipeline:
-        from orchestration import bench_pipeline
-
-        return bench_pipeline.run(args)
-    if args.months is not None or args.hospitals is not None:
-        print("drgdip bench: --months and --hospitals go with --pipeline", file=sys.stderr)
-        return 2
-    if args.cases is None:
-        args.cases = 1_000_000
-    echo = (lambda m: print(m, file=sys.stderr, flush=True)) if args.json else (lambda m: print(m, flush=True))
-    try:
-        if args.keep:
-            args.keep.mkdir(parents=True, exist_ok=True)
-            if any(args.keep.iterdir()):
-                print(f"drgdip bench: {args.keep} is not empty", file=sys.stderr)
-                return 2
-            result = run_bench(args.cases, args.keep, args.seed, echo)
-        else:
-            with tempfile.TemporaryDirectory(prefix="drgdip-bench-") as tmp:
-                result = run_bench(args.cases, Path(tmp), args.seed, echo)
-    except SelfCheckError as exc:
-        print(f"drgdip bench: {exc}", file=sys.stderr)
-        return 1
-    if args.json:
-        print(json.dumps(result, indent=2))
-        return 0
-    print(f"\n{result['cases']:,} cases ({result['rows']['diseinfo']:,} diagnosis rows); reference: {result['reference']}")
-    for model, seconds in result["models"].items():
-        print(f"  {model:<22} {seconds:8.2f} s")
-    print(f"DRG grouping (dbt run, wall) {result['grouping_wall_seconds']:7.2f} s  (models' own times sum to "
-          f"{result['models_sum_seconds']:.2f} s)")
-    print(f"  of which dbt start-up      {_num(result['dbt_startup_seconds'], '7.2f')} s  (does not grow with the cases)")
-    print(f"  models, dbt elapsed        {_num(result['grouping_models_elapsed_seconds'], '7.2f')} s  "
-          f"({_num(result['cases_per_second'], ',')} cases/s)")
-    print(f"bare scan + join, in memory  {result['bare_seconds']:7.3f} s")
-    print(f"bare scan + join, to a table {result['bare_persisted_seconds']:7.3f} s  (the grouper writes tables)")
-    print(f"ratio, dbt wall / bare       {_num(result['ratio'], '7.1f')} x  (target ≤ 5x)")
-    print(f"ratio, models / bare         {_num(result['ratio_models'], '7.1f')} x")
-    print(f"the output alone             {result['output_copy_seconds']:7.2f} s  (a copy of the grouped cases "
-          f"with their traces into a new table; {_num(result['output_copy_to_bare'], '.1f')} x the bare scan)")
-    print(f"ratio, models / output copy  {_num(result['ratio_models_to_copy'], '7.1f')} x")
-    return 0
-

@@ -36,7 +36,6 @@ import json
 import os
 import re
 import resource
-import tempfile
 import threading
 import time
 from collections import defaultdict
@@ -463,81 +462,3 @@ def run_pipeline_bench(cases_per_month: int, work: Path, *, months: int | None =
             "total_wall_seconds": round(time.monotonic() - t0, 1),
             "scenarios": [sc.as_dict() for sc in scenarios], "memory": rusage_peaks(),
             "success": all(sc.success for sc in scenarios)}
-
-
-# --- the report ------------------------------------------------------------------------------------
-
-
-def _cell(value, fmt: str, width: int) -> str:
-    return (format(value, fmt) if value is not None else "n/a").rjust(width)
-
-
-def format_report(result: dict) -> str:
-    scenarios = result["scenarios"]
-    names = [f"{len(s['months'])} month" + ("s" if len(s["months"]) > 1 else "") for s in scenarios]
-    lines = [f"\nwhole-chain benchmark: ~{result['cases_per_month']:,} cases a month, {result['hospitals']} hospitals"]
-    for name, s in zip(names, scenarios):
-        span = s["months"][0] if len(s["months"]) == 1 else f"{s['months'][0]}..{s['months'][-1]}"
-        lines.append(f"  {name} ({span}): {s['cases']:,} cases generated in {s['generate_seconds']:.1f}s, "
-                     f"{s['staged_cases']:,} staged; reference: {s['reference']} ({s['reference_seconds']:.1f}s)"
-                     f"{'' if s['success'] else '  — A RUN FAILED, see runs[] in --json'}")
-    head = f"  {'stage':<34}" + "".join(f"{'s (' + n + ')':>16}{'cases/s':>10}" for n in names)
-    lines += ["", head, "  " + "-" * (len(head) - 2)]
-    for stage in STAGES:
-        row = f"  {STAGE_LABELS[stage]:<34}"
-        for s in scenarios:
-            row += _cell(s["stages"][stage], ".2f", 16) + _cell(s["cases_per_second"].get(stage), ",", 10)
-        lines.append(row)
-    lines.append("  " + "-" * (len(head) - 2))
-    row = f"  {'pipeline (sum of the runs)':<34}"
-    for s in scenarios:
-        row += _cell(s["pipeline_seconds"], ".2f", 16) + _cell(s["pipeline_cases_per_second"], ",", 10)
-    lines.append(row)
-    lines.append("")
-    for name, s in zip(names, scenarios):
-        b, m = s["bare_scan"], s["memory"]
-        lines.append(f"  {name}: bare DuckDB scan {b['scan_seconds']:.3f}s + join to a table {b['join_seconds']:.3f}s "
-                     f"= {b['seconds']:.3f}s ({b['raw_rows'].get('setlinfo', 0):,} headers, "
-                     f"{b['joined_rows']:,} diagnosis rows joined); "
-                     f"pipeline / bare = {_cell(s['ratio_pipeline_to_bare'], '.1f', 0)}x")
-        lines.append(f"  {name}: peak resident memory {m['peak_rss_total_gib']:.2f} GiB (this process "
-                     f"{m['peak_rss_self_gib']:.2f} + children/dbt {m['peak_rss_children_gib']:.2f}, sampled)")
-    mem = result["memory"]
-    lines.append(f"  getrusage max RSS (whole bench): this process {mem['maxrss_self_gib']:.2f} GiB, largest child "
-                 f"{mem['maxrss_children_gib']:.2f} GiB (a forked child counts its parent's pages until it execs: "
-                 "the sampled figure above is dbt's own)")
-    lines.append(f"  total wall (generation, reference, pipeline, bare scans): {result['total_wall_seconds']:.1f}s")
-    return "\n".join(lines)
-
-
-def run(args) -> int:
-    """`drgdip bench --pipeline` (bench.py parses the arguments)."""
-    import sys
-
-    stream = sys.stderr if args.json else sys.stdout  # bound now: runs redirect sys.stdout/stderr to their logs
-
-    def echo(message: str) -> None:
-        print(message, file=stream, flush=True)
-
-    cases = args.cases or 100_000
-    try:
-        if args.keep:
-            args.keep.mkdir(parents=True, exist_ok=True)
-            if any(args.keep.iterdir()):
-                print(f"drgdip bench: {args.keep} is not empty", file=sys.stderr)
-                return 2
-            result = run_pipeline_bench(cases, args.keep, months=args.months, hospitals=args.hospitals or 40,
-                                        seed=args.seed, echo=echo)
-        else:
-            with tempfile.TemporaryDirectory(prefix="drgdip-bench-pipeline-") as tmp:
-                result = run_pipeline_bench(cases, Path(tmp), months=args.months, hospitals=args.hospitals or 40,
-                                            seed=args.seed, echo=echo)
-    except (ValueError, RuntimeError) as exc:
-        print(f"drgdip bench --pipeline: {exc}", file=sys.stderr)
-        return 1
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        print(format_report(result))
-    return 0 if result["success"] else 1
-

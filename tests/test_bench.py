@@ -9,6 +9,7 @@ import pytest
 
 from orchestration import bench_pipeline as bp
 from orchestration.cli import main
+from orchestration.cli.bench import format_report
 
 
 def test_dbt_nodes_count_with_their_folder_and_tests_with_the_model_they_test():
@@ -62,5 +63,5 @@ def test_pipeline_bench_times_every_stage_of_a_tiny_region(tmp_path, reference_w
     assert sc["bare_scan"]["seconds"] > 0 and sc["ratio_pipeline_to_bare"] > 1
     assert sc["memory"]["peak_rss_total_gib"] > 0 and result["memory"]["maxrss_children_gib"] > 0
     assert any("monthly_cycle 2024-01: " in line for line in lines)  # progress, job by job
-    report = bp.format_report(result)
+    report = format_report(result)
     assert all(label in report for label in bp.STAGE_LABELS.values())

@@ -29,6 +29,7 @@ import pytest
 from conftest import dbt
 
 from orchestration import payment
+from orchestration.cli import clear as clear_cli
 from orchestration.cli import main as drgdip
 from orchestration.config import DBT_PROJECT_DIR, REPO_ROOT
 
@@ -158,7 +159,7 @@ def test_files_money_is_decimal_never_double(cleared):
 def test_rerun_gives_identical_tables(cleared, tmp_path):
     out, _ = cleared
     again = tmp_path / "again"
-    assert payment.clear(EXAMPLE, YEAR, again, echo=lambda *_: None) == 0
+    assert clear_cli.clear(EXAMPLE, YEAR, again, echo=lambda *_: None) == 0
     for path in sorted(out.glob("*.csv")):
         assert (again / path.name).read_bytes() == path.read_bytes(), path.name
 
@@ -195,7 +196,7 @@ def test_invalid_inputs_name_file_row_and_field(tmp_path):
     cases = (inputs / "cases.csv").read_text(encoding="utf-8").replace("B2,HB,2024-02,DRG,120,", "B2,HB,2024-02,DRG,12o,")
     (inputs / "cases.csv").write_text(cases.replace(",HC,2024-04,DIP,60,", ",HX,2024-04,DIP,60,"), encoding="utf-8")
     messages = []
-    assert payment.clear(inputs, YEAR, tmp_path / "out", echo=messages.append) == 2
+    assert clear_cli.clear(inputs, YEAR, tmp_path / "out", echo=messages.append) == 2
     text = "\n".join(messages)
     assert "cases.csv, row 7, field points: '12o' is not a number" in text
     assert "cases.csv, row 10, field fixmedins_code: 'HX' is not in hospitals.csv" in text
@@ -204,7 +205,7 @@ def test_invalid_inputs_name_file_row_and_field(tmp_path):
 
 def test_a_year_without_budget_is_refused(tmp_path):
     messages = []
-    assert payment.clear(EXAMPLE, 2025, tmp_path / "out", echo=messages.append) == 2
+    assert clear_cli.clear(EXAMPLE, 2025, tmp_path / "out", echo=messages.append) == 2
     assert "budget.csv has no row for year 2025" in "\n".join(messages)
 
 
@@ -366,14 +367,14 @@ def test_rematerialising_a_month_and_the_year_gives_identical_tables(warehouse_w
 
 def test_explain_a_case_and_a_hospital(warehouse_cleared):
     with duckdb.connect(str(warehouse_cleared), read_only=True) as con:
-        case = "\n".join(payment.explain_case(con, "A4"))
-        hospital = "\n".join(payment.explain_hospital(con, "HB", YEAR))
+        case = "\n".join(clear_cli.explain_case(con, "A4"))
+        hospital = "\n".join(clear_cli.explain_hospital(con, "HB", YEAR))
     assert "300.0000" in case and "approved" in case and "400.0000" in case  # computed, decision, final
     assert "98.833333" in case and "100.286533" in case  # predicted and clearing point values
     for expected in ("30,787.97", "reasonable_overspend", "600.00", "1,759.82", "12675.37"):
         assert expected in hospital, expected
     with duckdb.connect(str(warehouse_cleared), read_only=True) as con:
-        assert "not found" in payment.explain_case(con, "NOPE")[0]
+        assert "not found" in clear_cli.explain_case(con, "NOPE")[0]
 
 
 def test_the_demo_seeds_give_plausible_point_values():

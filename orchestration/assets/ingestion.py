@@ -17,7 +17,6 @@ discharge months other than the partition that the folder carries (late uploads,
 
 # No `from __future__ import annotations`: Dagster inspects the context and resource annotations.
 
-import argparse
 import json
 import logging
 from collections import Counter
@@ -31,7 +30,7 @@ import pyarrow.compute as pc
 from dagster import AssetExecutionContext, BackfillPolicy, MaterializeResult, MetadataValue, asset
 from dagster_duckdb import DuckDBResource
 
-from orchestration.config import Settings, load_settings
+from orchestration.config import Settings
 from orchestration.interface import LINEAGE_COLUMNS, PARTS
 from orchestration.landing import MONTH_RE, FileContent, discover_month, read_landing_file, safe_record
 from orchestration.partitions import monthly_partitions
@@ -288,27 +287,3 @@ def range_metadata(reports: list[IngestReport]) -> dict:
 
 
 ASSETS = [raw_settlement_lists]
-
-
-# --- command line: drgdip ingest ------------------------------------------------------------------
-
-
-def register(subparsers) -> None:
-    p = subparsers.add_parser(
-        "ingest",
-        help="load landing month(s) into the raw tables (outside Dagster)",
-        description="Load landing/<YYYY-MM>/ into the warehouse's raw schema, replacing that month's rows. "
-                    "Prints files, rows per part and quarantined files/rows.",
-    )
-    p.add_argument("--month", action="append", required=True, metavar="YYYY-MM",
-                   help="landing (delivery) month; repeat for several")
-    p.add_argument("--warehouse", help="DuckDB file (default: the configured warehouse)")
-    p.set_defaults(func=_cli)
-
-
-def _cli(args: argparse.Namespace) -> int:
-    settings = load_settings(args.config)
-    for month in args.month:
-        report = ingest_month(settings, month, args.warehouse)
-        print(report.summary())
-    return 0

@@ -7,12 +7,11 @@
 
 from __future__ import annotations
 
-import argparse
-import re
 import sys
 
 import duckdb
 
+from orchestration.cli.arguments import month
 from orchestration.config import load_settings
 from orchestration.quality.feedback import read_feedback, read_summary, write_feedback
 
@@ -32,12 +31,6 @@ HEADERS = (
 )
 
 
-def _month(value: str) -> str:
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", value):
-        raise argparse.ArgumentTypeError(f"month must be YYYY-MM, got {value!r}")
-    return value
-
-
 def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "quality",
@@ -49,7 +42,7 @@ def register(subparsers) -> None:
             "min_grouping_rate (mart_quality__grouping_rate; blank until the month is grouped)."
         ),
     )
-    parser.add_argument("--month", required=True, type=_month, help="data month YYYY-MM, e.g. 2024-03")
+    parser.add_argument("--month", required=True, type=month, help="data month YYYY-MM, e.g. 2024-03")
     parser.add_argument("--hospital", help="only this hospital (fixmedins_code)")
     parser.add_argument("--cases", action="store_true", help="also list every failing case and quarantined row")
     parser.add_argument("--docs", action="store_true",

@@ -1,22 +1,23 @@
-"""The `drgdip` command line. Subcommands are registered by the module that owns them."""
+"""The `drgdip` command line: one module per subcommand in this package, each with its
+`register(subparsers)` and the functions that parse the arguments, call the engine (the module
+that owns the concern: runner, payment, supervision, selfcheck, ...) and print the output."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import sys
 import warnings
 
 COMMAND_MODULES: list[str] = [
-    "orchestration.reference.catalogues",  # drgdip catalogues
-    "orchestration.demo.generator",  # drgdip generate
-    "orchestration.runner",  # drgdip demo / materialize
-    "orchestration.assets.ingestion",  # drgdip ingest
-    "orchestration.quality.cli",  # drgdip quality
-    "orchestration.payment",  # drgdip clear / explain
-    "orchestration.supervision",  # drgdip flags
-    "orchestration.selfcheck",  # drgdip group
-    "orchestration.bench",  # drgdip bench
+    "orchestration.cli.catalogues",  # drgdip catalogues
+    "orchestration.cli.generate",  # drgdip generate
+    "orchestration.cli.demo",  # drgdip demo / materialize
+    "orchestration.cli.ingest",  # drgdip ingest
+    "orchestration.cli.quality",  # drgdip quality
+    "orchestration.cli.clear",  # drgdip clear / explain
+    "orchestration.cli.flags",  # drgdip flags
+    "orchestration.cli.group",  # drgdip group
+    "orchestration.cli.bench",  # drgdip bench
 ]
 
 
@@ -27,8 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", help="path to drgdip.toml (default: the repository's, or $DRGDIP_CONFIG)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    # Each module that owns a concern registers its own subcommands: `register(sub)` adds a
-    # parser and sets `func` to a callable taking the parsed args and returning an exit code.
+    # Each command module registers its own subcommands: `register(sub)` adds a parser and sets
+    # `func` to a callable taking the parsed args and returning an exit code.
     for module in COMMAND_MODULES:
         importlib.import_module(module).register(sub)
     return parser
@@ -45,7 +46,3 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     return int(args.func(args) or 0)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
