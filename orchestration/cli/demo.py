@@ -112,7 +112,7 @@ def register(sub) -> None:
 
     mat = sub.add_parser(
         "materialize",
-        help="run the monthly cycle for some or all months on the configured landing directory",
+        help="run the cycle on the configured landing directory: one run per job over the months",
         description="Run the `monthly_cycle` job (ingest every landing month, then stage, validate and group "
         "every discharge month) as ONE run over the given months, as a single-run backfill in the UI does; "
         "then the payment year's jobs when all its months are selected.",
