@@ -101,55 +101,42 @@ def per_run_models(context: AssetExecutionContext, dbt: DbtCliResource, warehous
     yield from _build(context, dbt, warehouse, [{}])
 
 
-@dbt_assets(
-    manifest=MANIFEST,
-    project=dbt_project,
-    exclude=f"resource_type:seed tag:yearly {PER_RUN} {PAYMENT} {SUPERVISION}",
-    name="monthly_models",
-    partitions_def=monthly_partitions,
-    backfill_policy=BackfillPolicy.single_run(),
-    dagster_dbt_translator=TRANSLATOR,
-    pool="warehouse",
-)
-def monthly_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
-    """The monthly dbt models of the run's discharge months: one `dbt build` per calendar year."""
-    windows = [{"first_month": m[0], "last_month": m[-1]} for m in _by_year(context.partition_keys)]
-    yield from _build(context, dbt, warehouse, windows)
+def _month_models(name: str, partitions_def, *, select: str = "fqn:*", exclude: str, month_by_month: bool = False):
+    """The dbt models of a run's months as one multi-asset (a backfill is one run): one `dbt build`
+    per calendar year of the months, or, `month_by_month`, one `dbt run` per month (each month's
+    rules read the months before it, which the previous one has just written) and the tests once."""
+
+    @dbt_assets(
+        manifest=MANIFEST,
+        project=dbt_project,
+        select=select,
+        exclude=exclude,
+        name=name,
+        partitions_def=partitions_def,
+        backfill_policy=BackfillPolicy.single_run(),
+        dagster_dbt_translator=TRANSLATOR,
+        pool="warehouse",
+    )
+    def _models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
+        months = sorted(context.partition_keys)
+        if month_by_month:
+            yield from _build(context, dbt, warehouse, [{"first_month": m} for m in months], test_at_end=True)
+        else:
+            windows = [{"first_month": m[0], "last_month": m[-1]} for m in _by_year(months)]
+            yield from _build(context, dbt, warehouse, windows)
+
+    return _models
 
 
-@dbt_assets(
-    manifest=MANIFEST,
-    project=dbt_project,
-    select=PAYMENT,
-    exclude=f"tag:yearly {PER_RUN}",
-    name="payment_models",
-    partitions_def=payment_month_partitions,
-    backfill_policy=BackfillPolicy.single_run(),
-    dagster_dbt_translator=TRANSLATOR,
-    pool="warehouse",
-)
-def payment_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
-    """Case points and pre-settlement of the run's payment months: one `dbt build` per year."""
-    windows = [{"first_month": m[0], "last_month": m[-1]} for m in _by_year(context.partition_keys)]
-    yield from _build(context, dbt, warehouse, windows)
-
-
-@dbt_assets(
-    manifest=MANIFEST,
-    project=dbt_project,
-    select=SUPERVISION,
-    exclude=PER_RUN,
-    name="supervision_models",
-    partitions_def=payment_month_partitions,
-    backfill_policy=BackfillPolicy.single_run(),
-    dagster_dbt_translator=TRANSLATOR,
-    pool="warehouse",
-)
-def supervision_models(context: AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBResource):
-    """Supervision of the run's months, month after month (each month's flags look at the months
-    before it, which the previous build of the same run has just written)."""
-    yield from _build(context, dbt, warehouse, [{"first_month": m} for m in sorted(context.partition_keys)],
-                      test_at_end=True)
+# staging, quality and grouping of the discharge months
+monthly_models = _month_models("monthly_models", monthly_partitions,
+                               exclude=f"resource_type:seed tag:yearly {PER_RUN} {PAYMENT} {SUPERVISION}")
+# case points and pre-settlement of the paid months
+payment_models = _month_models("payment_models", payment_month_partitions, select=PAYMENT,
+                               exclude=f"tag:yearly {PER_RUN}")
+# supervision of the paid months, month after month
+supervision_models = _month_models("supervision_models", payment_month_partitions, select=SUPERVISION,
+                                   exclude=PER_RUN, month_by_month=True)
 
 
 @dbt_assets(
