@@ -32,6 +32,7 @@ from orchestration import payment
 from orchestration.cli import clear as clear_cli
 from orchestration.cli import main as drgdip
 from orchestration.config import DBT_PROJECT_DIR, REPO_ROOT
+from orchestration.resources import duckdb_connection_config
 
 EXAMPLE = REPO_ROOT / "examples" / "clearing" / "inputs"
 YEAR = 2024
@@ -231,7 +232,7 @@ def _replace(con, table: str, rows: list[dict], columns: list[str]) -> None:
 
 def write_mini_region(db: Path) -> None:
     """Replace the payment seeds with the mini region and write its case points and lists."""
-    with duckdb.connect(str(db)) as con:
+    with duckdb.connect(str(db), config=duckdb_connection_config(db)) as con:  # as dbt's (same process)
         con.execute("update reference.policy_parameters set value = '0.05' "
                     "where year = 2024 and parameter = 'payment_expected_points_growth'")
         con.execute("delete from reference.hospitals")
@@ -293,6 +294,9 @@ def build_warehouse_path(db: Path, work: Path) -> None:
     from dbt.cli.main import dbtRunner
 
     os.environ["DRGDIP_WAREHOUSE"] = str(db)
+    # dbt opens the database in this process with the project's DuckDB bounds (profiles.yml
+    # config_options); every connection of this process must use the same ones
+    os.environ["DRGDIP_DUCKDB_TEMP_DIRECTORY"] = duckdb_connection_config(db)["temp_directory"]
     common = ["--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
               "--target-path", str(work / "target"), "--log-path", str(work / "logs"), "--quiet"]
     parsed = dbtRunner().invoke(["parse", *common])
@@ -311,7 +315,7 @@ def build_warehouse_path(db: Path, work: Path) -> None:
     invoke("build", *YEARLY_SELECT, year=str(YEAR), month=f"{YEAR}-12")
 
     def snapshot() -> dict:
-        with duckdb.connect(str(db)) as con:  # same process as dbt: same connection configuration
+        with duckdb.connect(str(db), config=duckdb_connection_config(db)) as con:  # as dbt's, same process
             return {name: [[str(v) for v in row] for row in con.execute(sql).fetchall()]
                     for name, sql in SNAPSHOT_QUERIES.items()}
 
