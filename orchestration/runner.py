@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 
 from orchestration.config import REPO_ROOT, Settings
+from orchestration.partitions import contiguous_ranges, range_tags
 
 # The CLI prints the steps' progress lines (orchestration.progress) and a summary; Dagster's own
 # step log goes to the run's log file and stays in the UI (run logs).
@@ -99,9 +100,6 @@ def summarise_month(settings: Settings, month: str) -> MonthSummary:
     return s
 
 
-RANGE_START, RANGE_END = "dagster/asset_partition_range_start", "dagster/asset_partition_range_end"
-
-
 class _Runner:
     """Runs jobs in process on the persistent instance, one run per job over a partition range,
     dbt's and GX's own output going to a log file per run under `<data_dir>/logs/`."""
@@ -121,7 +119,7 @@ class _Runner:
     def run(self, job_name: str, keys: list[str] | None = None):
         """One run of `job_name` over the partition keys `keys` (contiguous), or unpartitioned."""
         label = "" if not keys else keys[0] if len(keys) == 1 else f"{keys[0]}..{keys[-1]}"
-        tags = {} if not keys or len(keys) == 1 else {RANGE_START: keys[0], RANGE_END: keys[-1]}
+        tags = range_tags(keys or [])
         log_file = self.log_dir / f"{job_name}{'-' + label if label else ''}.log"
         t0 = time.monotonic()
         with (
@@ -139,17 +137,10 @@ class _Runner:
 
 def _ranges(months: list[str], all_months: list[str]) -> list[list[str]]:
     """The selected months as contiguous runs of the partition set (one Dagster run each)."""
-    position = {m: i for i, m in enumerate(all_months)}
-    unknown = [m for m in months if m not in position]
+    unknown = [m for m in months if m not in set(all_months)]
     if unknown:
         raise SystemExit(f"not a configured month: {', '.join(unknown)} (partitions {all_months[0]}..{all_months[-1]})")
-    ranges: list[list[str]] = []
-    for month in sorted(set(months), key=position.get):
-        if ranges and position[month] == position[ranges[-1][-1]] + 1:
-            ranges[-1].append(month)
-        else:
-            ranges.append([month])
-    return ranges
+    return contiguous_ranges(months, all_months)
 
 
 def materialize_months(

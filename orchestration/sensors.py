@@ -24,7 +24,7 @@ from dagster import (
 
 from orchestration.config import load_settings
 from orchestration.jobs import annual_clearing_job, monthly_payment_job, monthly_supervision_job, restage_job
-from orchestration.partitions import monthly_partitions
+from orchestration.partitions import contiguous_ranges, monthly_partitions, range_tags
 
 RAW_ASSET = AssetKey("raw_settlement_lists")
 
@@ -38,17 +38,6 @@ def touched_months(metadata: dict, landing_month: str | None) -> list[str]:
     if isinstance(value, str):
         value = json.loads(value) if value.strip().startswith("[") else [v for v in value.split(",") if v]
     return sorted({str(m).strip() for m in value if str(m).strip() and str(m).strip() != landing_month})
-
-
-def contiguous_ranges(months: set[str], all_months: list[str]) -> list[list[str]]:
-    position = {m: i for i, m in enumerate(all_months)}
-    ranges: list[list[str]] = []
-    for month in sorted((m for m in months if m in position), key=position.get):
-        if ranges and position[month] == position[ranges[-1][-1]] + 1:
-            ranges[-1].append(month)
-        else:
-            ranges.append([month])
-    return ranges
 
 
 @sensor(
@@ -84,7 +73,7 @@ def late_upload_sensor(context: SensorEvaluationContext):
         return month[:4] >= first_paid_year
 
     # a run never mixes paid months with history months
-    ranges = [chunk for keys in contiguous_ranges(set(touched), all_months) for chunk in _split_at(keys, paid)]
+    ranges = [chunk for keys in contiguous_ranges(touched, all_months) for chunk in _split_at(keys, paid)]
     for keys in ranges:
         tags = {"drgdip/changed_by_landing_months": ",".join(sorted(set().union(*(touched[m] for m in keys))))}
         jobs = [restage_job]
@@ -92,8 +81,7 @@ def late_upload_sensor(context: SensorEvaluationContext):
             jobs += [monthly_payment_job, monthly_supervision_job]
         for job in jobs:
             label = keys[0] if len(keys) == 1 else f"{keys[0]}..{keys[-1]}"
-            run_tags = dict(tags) if len(keys) == 1 else {
-                **tags, "dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]}
+            run_tags = {**tags, **range_tags(keys)}
             requests.append(RunRequest(run_key=f"{job.name}:{label}@{last_id}", job_name=job.name,
                                        partition_key=keys[0] if len(keys) == 1 else None, tags=run_tags))
     for year in sorted({m[:4] for m in touched if paid(m)}):

@@ -248,11 +248,13 @@ BUILT_REGION_JOBS = ("monthly_cycle", "monthly_payment", "monthly_supervision")
 def run_job(defs, name: str, partition_key: str | list[str] | None, instance) -> None:
     """Run one Dagster job in process (a list of keys: one run over that range, as a single-run
     backfill); fail with the steps' errors."""
+    from orchestration.partitions import range_tags
+
     job = defs.resolve_job_def(name)
     tags = {}
     if isinstance(partition_key, list):
         keys, partition_key = partition_key, None
-        tags = {"dagster/asset_partition_range_start": keys[0], "dagster/asset_partition_range_end": keys[-1]}
+        tags = range_tags(keys)
     result = job.execute_in_process(partition_key=partition_key, instance=instance, raise_on_error=False, tags=tags)
     failures = [e.event_specific_data.error.to_string() for e in result.all_events
                 if e.is_step_failure and e.event_specific_data and e.event_specific_data.error]

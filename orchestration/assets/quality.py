@@ -37,7 +37,7 @@ from dagster import (
     multi_asset_check,
 )
 
-from orchestration.partitions import monthly_partitions
+from orchestration.partitions import RANGE_END_TAG, RANGE_START_TAG, monthly_partitions
 from orchestration.progress import report
 from orchestration.quality.feedback import write_feedback
 from orchestration.quality.gx_runner import SuiteOutcome, built_tables, month_docs_dir, run_months, site_dir
@@ -57,7 +57,7 @@ def run_months_of(context) -> list[str]:
     tags = context.run.tags
     if "dagster/partition" in tags:
         return [tags["dagster/partition"]]
-    start, end = tags.get("dagster/asset_partition_range_start"), tags.get("dagster/asset_partition_range_end")
+    start, end = tags.get(RANGE_START_TAG), tags.get(RANGE_END_TAG)
     if start and end:
         return monthly_partitions.get_partition_keys_in_range(PartitionKeyRange(start, end))
     return monthly_partitions.get_partition_keys()
