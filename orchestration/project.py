@@ -3,7 +3,9 @@ and how a run tells dbt which months (or year) to build.
 
 - The manifest (`dbt_project/target/manifest.json`) is prepared by dagster-dbt's own preparer
   (`dbt parse`, guarded against concurrent preparation) whenever it is missing or older than the
-  project's files, at import: tests, the CLI and `dagster dev` all import this module.
+  project's files, when the dbt assets are imported (`orchestration.assets.dbt`): not when this
+  module is, so commands that only need the dbt executable (`drgdip catalogues`, which writes the
+  seeds the parse needs) work on a fresh clone.
 - A run passes its partitions to dbt in the environment of the dbt process (`DRGDIP_FIRST_MONTH`,
   `DRGDIP_LAST_MONTH`, `DRGDIP_YEAR`), which the macros read only while executing: the parse does
   not depend on them, so dbt's partial parse carries over from one run to the next (a changed
@@ -148,5 +150,3 @@ def dbt_environment(warehouse: str | Path, *, first_month: str = "", last_month:
             else:
                 os.environ[name] = value
 
-
-MANIFEST = ensure_manifest()

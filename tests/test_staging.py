@@ -25,9 +25,9 @@ from dagster import AssetCheckKey, AssetKey, AssetSelection, materialize
 
 from orchestration import dbt_sources, interface
 from orchestration.accounting import ROW_ACCOUNTING_CHECKS, row_accounting
-from orchestration.assets.dbt import monthly_models, payment_models, per_run_models, reference_seeds
+from orchestration.assets.dbt import MANIFEST, monthly_models, payment_models, per_run_models, reference_seeds
 from orchestration.config import load_settings
-from orchestration.project import MANIFEST, RAW_ASSET_KEY
+from orchestration.project import RAW_ASSET_KEY
 from orchestration.quarantine import REASONS
 
 MARCH, APRIL = "2024-03", "2024-04"

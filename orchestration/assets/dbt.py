@@ -27,8 +27,9 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.partitions import monthly_partitions, payment_month_partitions, yearly_partitions
 from orchestration.progress import report
-from orchestration.project import MANIFEST, TRANSLATOR, dbt_environment, dbt_project, run_target_path
+from orchestration.project import TRANSLATOR, dbt_environment, dbt_project, ensure_manifest, run_target_path
 
+MANIFEST = ensure_manifest()
 SUPERVISION = "path:models/intermediate/supervision path:models/marts/supervision"
 PAYMENT = "path:models/intermediate/payment path:models/marts/payment"
 PER_RUN = "config.materialized:table config.materialized:view"
